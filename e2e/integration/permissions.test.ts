@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { signInAsGuest, startBackend, StartedBackend } from '../support/backend.ts';
+
+/**
+ * DevPortal's admin-only endpoint answers differently for an admin and a
+ * non-admin identity. The guest is an admin through its group membership in
+ * the default config; a second backend lists other admins only.
+ */
+async function call(backend: StartedBackend, path: string) {
+  const token = await signInAsGuest(backend.baseUrl);
+  return fetch(`${backend.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+describe('admin-only plugin endpoints', () => {
+  let asAdmin: StartedBackend;
+  let asNonAdmin: StartedBackend;
+
+  before(async () => {
+    const inMemory = { backend: { database: { client: 'better-sqlite3', connection: ':memory:' } } };
+    [asAdmin, asNonAdmin] = await Promise.all([
+      startBackend({ config: inMemory }),
+      startBackend({
+        config: { ...inMemory, devportal: { admins: ['group:default/team-payments', 'user:default/jane'] } },
+      }),
+    ]);
+  });
+
+  after(async () => {
+    await Promise.all([asAdmin?.stop(), asNonAdmin?.stop()]);
+  });
+
+  it('lets an admin list the installed dynamic plugins', async () => {
+    const res = await call(asAdmin, '/api/devportal/plugins');
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.ok(Array.isArray(body.plugins));
+  });
+
+  it('refuses the same request from a user who is not an admin', async () => {
+    const res = await call(asNonAdmin, '/api/devportal/plugins');
+    assert.equal(res.status, 403);
+    const body = await res.json();
+    assert.equal(body.error.name, 'NotAllowedError');
+  });
+
+  it('tells each identity whether it is an admin', async () => {
+    const admin = await (await call(asAdmin, '/api/devportal/whoami')).json();
+    const other = await (await call(asNonAdmin, '/api/devportal/whoami')).json();
+    assert.deepEqual(admin, { userEntityRef: 'user:default/guest', isAdmin: true });
+    assert.deepEqual(other, { userEntityRef: 'user:default/guest', isAdmin: false });
+  });
+
+  it('refuses the endpoint without any token', async () => {
+    const res = await fetch(`${asAdmin.baseUrl}/api/devportal/plugins`);
+    assert.equal(res.status, 401);
+  });
+});

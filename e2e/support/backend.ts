@@ -1,0 +1,128 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, waitFor } from './ports.ts';
+
+export const repoRoot = process.env.DEVPORTAL_ROOT ?? path.resolve(import.meta.dirname, '../..');
+const backendEntry =
+  process.env.DEVPORTAL_BACKEND_ENTRY ?? path.join(repoRoot, '.devportal/backend/packages/backend');
+
+export interface StartedBackend {
+  baseUrl: string;
+  port: number;
+  /** Everything the backend printed so far. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** Repo config files loaded after app-config.yaml, e.g. app-config.production.yaml. */
+  configFiles?: string[];
+  /** Extra app-config, merged after app-config.yaml and the test's own settings. */
+  config?: Record<string, unknown>;
+  /** Keep data in this folder instead of a fresh temporary one. */
+  dataDir?: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts the built backend the way `./devportal start` does (same entry point,
+ * same app-config.yaml, NODE_ENV=production) on a free port, with its data in
+ * a temporary folder, and waits for readiness.
+ */
+export async function startBackend(options: BackendOptions = {}): Promise<StartedBackend> {
+  const port = await freePort();
+  const baseUrl = `http://localhost:${port}`;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-test-'));
+  const runtime: Record<string, any> = {
+    app: { baseUrl },
+    backend: {
+      baseUrl,
+      listen: { host: '127.0.0.1', port },
+      cors: { origin: baseUrl },
+      workingDirectory: path.join(dataDir, 'scaffolder'),
+    },
+    techdocs: { publisher: { local: { publishDirectory: path.join(dataDir, 'techdocs') } } },
+    devportal: { scaffolder: { localPublish: { directory: path.join(dataDir, 'generated') } } },
+  };
+  const usesSqlite = !(options.configFiles ?? []).includes('app-config.production.yaml');
+  if (usesSqlite) {
+    // Only for SQLite: with pg these keys would leak into the pg connection.
+    runtime.backend.database = { connection: { directory: path.join(dataDir, 'sqlite') } };
+  }
+  fs.mkdirSync(path.join(dataDir, 'scaffolder'), { recursive: true });
+  const files = [
+    path.join(repoRoot, 'app-config.yaml'),
+    ...(options.configFiles ?? []).map(f => path.resolve(repoRoot, f)),
+    writeConfig(dataDir, 'runtime', runtime),
+  ];
+  if (options.config) files.push(writeConfig(dataDir, 'extra', options.config));
+
+  const child = spawn(process.execPath, [backendEntry, ...files.flatMap(f => ['--config', f])], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'production', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', d => (output += d));
+  child.stderr!.on('data', d => (output += d));
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+
+  const started: StartedBackend = {
+    baseUrl,
+    port,
+    logs: () => output,
+    stop: () => stopProcess(child, exited),
+  };
+  try {
+    await waitFor(
+      `backend readiness on ${baseUrl}`,
+      async () => {
+        if (child.exitCode !== null) {
+          throw new Error(`backend exited with ${child.exitCode}:\n${output.slice(-4000)}`);
+        }
+        const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
+        return res.ok ? true : undefined;
+      },
+      options.readyTimeoutMs ?? 180_000,
+    );
+  } catch (error) {
+    await started.stop();
+    throw new Error(`${(error as Error).message}\n--- backend output ---\n${output.slice(-4000)}`);
+  }
+  return started;
+}
+
+function writeConfig(dir: string, name: string, config: Record<string, unknown>) {
+  const file = path.join(dir, `app-config.${name}.yaml`);
+  fs.writeFileSync(file, stringify(config));
+  return file;
+}
+
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Signs in through the real guest auth endpoint and returns the Backstage token. */
+export async function signInAsGuest(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/guest/refresh`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest' },
+  });
+  if (!res.ok) throw new Error(`guest sign-in failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { backstageIdentity: { token: string } };
+  return body.backstageIdentity.token;
+}
+
+/** GET with a bearer token, parsed as JSON; throws on a non-2xx answer. */
+export async function getJson<T = any>(url: string, token: string): Promise<T> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}

@@ -1,0 +1,36 @@
+import { Link, sidebarConfig, useSidebarOpenState } from '@backstage/core-components';
+import { makeStyles } from '@material-ui/core';
+
+const useStyles = makeStyles({
+  root: {
+    width: sidebarConfig.drawerWidthClosed,
+    height: 3 * sidebarConfig.logoHeight,
+    display: 'flex',
+    flexFlow: 'row nowrap',
+    alignItems: 'center',
+    marginBottom: -14,
+  },
+  link: {
+    width: sidebarConfig.drawerWidthClosed,
+    marginLeft: 24,
+    color: '#fff',
+    fontWeight: 700,
+    fontSize: 20,
+    letterSpacing: 0.5,
+    whiteSpace: 'nowrap',
+    textDecoration: 'none',
+  },
+});
+
+/** The portal's name as a wordmark; shortened when the sidebar is closed. */
+export const SidebarLogo = () => {
+  const classes = useStyles();
+  const { isOpen } = useSidebarOpenState();
+  return (
+    <div className={classes.root}>
+      <Link to="/" underline="none" className={classes.link} aria-label="Home">
+        {isOpen ? 'DevPortal' : 'DP'}
+      </Link>
+    </div>
+  );
+};

@@ -1,0 +1,61 @@
+/*
+ * DevPortal backend: the statically bundled plugins.
+ *
+ * Dynamic plugins are added at start from the dynamic plugins root
+ * (see docs/architecture.md); everything here is compiled in.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleDevportalLocationTypes } from '@devportal/plugin-scaffolder-backend-module-devportal';
+
+const backend = createBackend();
+
+// Serves the built frontend from the same process and port as the API.
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Auth: guest sign-in for local use (see app-config.yaml).
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// Permissions: admins from `devportal.admins` may manage the portal.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(import('@devportal/plugin-permission-backend-module-admins'));
+
+// Catalog
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Scaffolder
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-notifications'));
+// Offline publishing: write the project to a local folder, register it as a
+// file location (the catalog module allows that location type).
+backend.add(import('@devportal/plugin-scaffolder-backend-module-devportal'));
+backend.add(catalogModuleDevportalLocationTypes);
+
+// TechDocs
+backend.add(import('@backstage/plugin-techdocs-backend'));
+
+// Search: the Postgres engine registers itself only on PostgreSQL; on SQLite
+// the search plugin falls back to its in-memory Lunr engine.
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
+
+// Events (signals and catalog subscribe to them), user settings,
+// notifications and signals
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
+// DevPortal's own endpoints
+backend.add(import('@devportal/plugin-devportal-backend'));
+
+backend.start().catch(error => {
+  // Backstage logs a failed start but leaves the process running, unready;
+  // exit so that ./devportal, systemd or Kubernetes see the failure.
+  process.stderr.write(`DevPortal backend failed to start: ${error?.message ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { installCommand } from './commands/install';
+import { listCommand } from './commands/list';
+import { configCheckCommand } from './commands/configCheck';
+
+export function createProgram(): Command {
+  const program = new Command('devportal')
+    .description('DevPortal plugin tooling')
+    .showHelpAfterError();
+
+  const plugins = program
+    .command('plugins')
+    .description('Install and inspect the dynamic plugins of this portal');
+
+  plugins
+    .command('install')
+    .description('Install the plugins listed in dynamic-plugins.yaml into the dynamic plugins root')
+    .option('--config <file>', 'the dynamic plugins configuration', 'dynamic-plugins.yaml')
+    .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
+    .option('--json', 'print a machine-readable result')
+    .action(installCommand);
+
+  plugins
+    .command('list')
+    .description('List the plugin packages installed in the dynamic plugins root')
+    .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
+    .option('--json', 'print a machine-readable result')
+    .action(listCommand);
+
+  program
+    .command('config')
+    .description('Work with app-config files')
+    .command('check')
+    .description('Check app-config files, the database settings and the port before a start')
+    .option('--config <file>', 'an app-config file (repeatable, later files win)', collect, [])
+    .option('--port <port>', 'check that this port is free')
+    .option('--host <host>', 'the interface the port is checked on', '127.0.0.1')
+    .action(configCheckCommand);
+
+  return program;
+}
+
+function collect(value: string, previous: string[]) {
+  return [...previous, value];
+}

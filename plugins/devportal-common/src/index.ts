@@ -1,0 +1,6 @@
+/**
+ * Types and permissions shared by DevPortal's plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './permissions';

@@ -1,0 +1,152 @@
+# `./devportal test`: sets up what the tests need and runs every suite.
+# Sourced by ./devportal after bootstrap.sh.
+
+# Debian packages the integration and browser tests run for real.
+TEST_APT_PACKAGES=(postgresql chromium docker-registry skopeo mkdocs)
+# Commands that show each package is installed, in the same order.
+TEST_APT_COMMANDS=(/usr/lib/postgresql/15/bin/initdb /usr/bin/chromium /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/mkdocs)
+VERDACCIO_VERSION=6
+
+test_usage() {
+  cat <<'EOF'
+Usage: ./devportal test [--unit] [--integration] [--e2e] [--deploy] [--setup-only]
+
+Runs the test suites and ends with one line: N passed, N failed, N skipped.
+Without a suite flag every suite runs.
+
+Suites:
+  --unit          unit tests next to the code (jest, through backstage-cli)
+  --integration   the built backend against SQLite and PostgreSQL, permissions
+  --e2e           the started portal in Debian's chromium (playwright-core)
+  --deploy        the Helm chart renders to valid Kubernetes YAML
+
+Options:
+  --setup-only    install what the tests need, run nothing
+  -h, --help      show this help
+
+System packages (postgresql, chromium, docker-registry, skopeo, mkdocs) are
+installed with apt when running as root on Debian/Ubuntu; otherwise the
+command that installs them is printed. Test output goes to test-output/.
+EOF
+}
+
+ensure_system_packages() {
+  local missing=() i
+  for i in "${!TEST_APT_PACKAGES[@]}"; do
+    [ -x "${TEST_APT_COMMANDS[$i]}" ] || missing+=("${TEST_APT_PACKAGES[$i]}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing system packages for the tests: ${missing[*]}"
+    apt-get update -qq >&2 || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+      die "apt-get install ${missing[*]} failed"
+  else
+    die "the tests need these system packages: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}"
+  fi
+}
+
+# The npm registry server used by the plugin installer tests.
+ensure_verdaccio() {
+  local bin="$STATE/tools/verdaccio/node_modules/.bin/verdaccio"
+  if [ ! -x "$bin" ]; then
+    log "installing verdaccio into .devportal/tools"
+    mkdir -p "$STATE/tools/verdaccio"
+    npm install --prefix "$STATE/tools/verdaccio" --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error "verdaccio@$VERDACCIO_VERSION" >&2 || die "could not install verdaccio"
+  fi
+  export DEVPORTAL_VERDACCIO_BIN="$bin"
+}
+
+# Totals across suites, summed into the closing line.
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+TOTAL_SKIPPED=0
+
+add_counts() {
+  local suite=$1 passed=$2 failed=$3 skipped=$4
+  log "$suite: $passed passed, $failed failed, $skipped skipped"
+  TOTAL_PASSED=$((TOTAL_PASSED + passed))
+  TOTAL_FAILED=$((TOTAL_FAILED + failed))
+  TOTAL_SKIPPED=$((TOTAL_SKIPPED + skipped))
+}
+
+run_unit_suite() {
+  local report="$ROOT/test-output/unit.json"
+  rm -f "$report"
+  log "unit tests"
+  (cd "$ROOT" && CI=true yarn backstage-cli repo test --json --outputFile="$report") || true
+  if [ ! -f "$report" ]; then
+    add_counts unit 0 1 0
+    return
+  fi
+  # A suite that fails to load counts as a failure even with no test inside.
+  read -r passed failed skipped < <(node -e '
+    const r = require(process.argv[1]);
+    const broken = r.testResults.filter(t => t.status === "failed" && t.assertionResults.length === 0).length;
+    console.log(r.numPassedTests, r.numFailedTests + broken, r.numPendingTests + r.numTodoTests);
+  ' "$report")
+  add_counts unit "$passed" "$failed" "$skipped"
+}
+
+# Runs node:test files; the TAP copy of the output is where counts come from.
+run_node_suite() {
+  local suite=$1
+  shift
+  local files=("$@")
+  local tap="$ROOT/test-output/$suite.tap"
+  log "$suite tests: ${files[*]#"$ROOT/"}"
+  (cd "$ROOT" && node --test --test-concurrency=1 --disable-warning=ExperimentalWarning \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}") || true
+  local passed failed skipped
+  passed=$(awk '/^# pass /{print $3}' "$tap" | tail -1)
+  failed=$(awk '/^# fail /{print $3}' "$tap" | tail -1)
+  skipped=$(awk '/^# skipped /{print $3}' "$tap" | tail -1)
+  cancelled=$(awk '/^# cancelled /{print $3}' "$tap" | tail -1)
+  if [ -z "$passed" ]; then
+    add_counts "$suite" 0 1 0
+    return
+  fi
+  add_counts "$suite" "$passed" "$((failed + ${cancelled:-0}))" "${skipped:-0}"
+}
+
+cmd_test() {
+  local suites=() setup_only=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --unit) suites+=(unit) ;;
+      --integration) suites+=(integration) ;;
+      --e2e) suites+=(e2e) ;;
+      --deploy) suites+=(deploy) ;;
+      --setup-only) setup_only=1 ;;
+      -h | --help) test_usage; return 0 ;;
+      *) die "unknown option for test: $1 (see ./devportal test --help)" ;;
+    esac
+    shift
+  done
+  [ ${#suites[@]} -eq 0 ] && suites=(unit integration e2e deploy)
+
+  ensure_system_packages
+  bootstrap
+  ensure_verdaccio
+  build_portal
+  unpack_backend
+  mkdir -p "$ROOT/test-output"
+  [ "$setup_only" = 1 ] && { log "test set-up done"; return 0; }
+
+  # Tests start the built backend the same way ./devportal start does.
+  export DEVPORTAL_ROOT="$ROOT" DEVPORTAL_BACKEND_ENTRY="$STATE/backend/packages/backend"
+
+  local suite
+  for suite in "${suites[@]}"; do
+    case "$suite" in
+      unit) run_unit_suite ;;
+      integration) run_node_suite integration "$ROOT"/e2e/integration/*.test.ts ;;
+      e2e) run_node_suite e2e "$ROOT"/e2e/browser/*.test.ts ;;
+      deploy) run_node_suite deploy "$ROOT"/deploy/helm/devportal/*.test.ts ;;
+    esac
+  done
+  echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
+  [ "$TOTAL_FAILED" = 0 ]
+}
