@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startBackend, StartedBackend } from '../support/backend.ts';
+import { startBackend, type StartedBackend } from '../support/backend.ts';
 import { launchBrowser, screenshot, signInAsGuest } from '../support/browser.ts';
 
 /**

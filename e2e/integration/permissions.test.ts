@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signInAsGuest, startBackend, StartedBackend } from '../support/backend.ts';
+import { signInAsGuest, startBackend, type StartedBackend } from '../support/backend.ts';
 
 /**
  * DevPortal's admin-only endpoint answers differently for an admin and a

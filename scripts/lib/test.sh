@@ -46,7 +46,8 @@ ensure_system_packages() {
   fi
 }
 
-# The npm registry server used by the plugin installer tests.
+# The npm registry server for the plugin installer tests (issue 4); not called
+# yet: the newest verdaccio needs a node-fetch dist-tag this registry lacks.
 ensure_verdaccio() {
   local bin="$STATE/tools/verdaccio/node_modules/.bin/verdaccio"
   if [ ! -x "$bin" ]; then
@@ -99,7 +100,7 @@ run_node_suite() {
   (cd "$ROOT" && node --test --test-concurrency=1 --disable-warning=ExperimentalWarning \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}") || true
-  local passed failed skipped
+  local passed failed skipped cancelled
   passed=$(awk '/^# pass /{print $3}' "$tap" | tail -1)
   failed=$(awk '/^# fail /{print $3}' "$tap" | tail -1)
   skipped=$(awk '/^# skipped /{print $3}' "$tap" | tail -1)
@@ -129,7 +130,6 @@ cmd_test() {
 
   ensure_system_packages
   bootstrap
-  ensure_verdaccio
   build_portal
   unpack_backend
   mkdir -p "$ROOT/test-output"
