@@ -46,7 +46,7 @@ describe('the portal in a browser', () => {
     await page.goto(`${backend.baseUrl}/catalog/default/component/payments-service`);
     await page.getByText('Relations').first().waitFor();
     // The catalog graph draws the related entities as nodes.
-    await page.locator('svg').getByText('ledger-service').first().waitFor();
+    await page.locator('svg text').filter({ hasText: /ledger/i }).first().waitFor();
     await page.getByRole('link', { name: /payments/i }).first().waitFor();
     await screenshot(page, 'entity-page');
   });

@@ -92,24 +92,34 @@ install_dependencies() {
   if [ -d "$ROOT/node_modules" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
-  log "installing dependencies with yarn (first run takes a few minutes)"
+  log "installing dependencies with yarn (the first time takes 3-4 minutes); log in .devportal/logs/install.log"
   local flags=()
   # CI must use the committed lock file as it is.
   [ "${CI:-}" = true ] && flags+=(--immutable)
-  (cd "$ROOT" && yarn install "${flags[@]}") >&2 || die "yarn install failed (see the output above)"
+  mkdir -p "$STATE/logs"
+  if ! (cd "$ROOT" && yarn install "${flags[@]}") >"$STATE/logs/install.log" 2>&1; then
+    grep -E 'YN0001|YN0009|YN0028|Error' "$STATE/logs/install.log" | tail -n 20 >&2
+    die "yarn install failed (full log: .devportal/logs/install.log)"
+  fi
   echo "$want" >"$stamp"
 }
 
-# Builds what changed since the last build: workspace packages and the app.
+# Builds app, backend and our packages when a source file changed since the
+# last build. Output goes to .devportal/logs/build.log; its end is shown on failure.
 build_portal() {
-  local stamp="$STATE/build.stamp"
-  if [ -f "$stamp" ] && [ -f "$ROOT/packages/backend/dist/index.cjs.js" ] && [ -f "$ROOT/packages/app/dist/index.html" ] &&
-    [ -z "$(cd "$ROOT" && find packages plugins app-config.yaml \( -name node_modules -o -name dist -o -name dist-types \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
-    return 0
+  local stamp="$STATE/build.stamp" changed=""
+  if [ -f "$stamp" ] && [ -f "$ROOT/packages/backend/dist/bundle.tar.gz" ] && [ -f "$ROOT/packages/app/dist/index.html" ]; then
+    changed=$(cd "$ROOT" && find packages plugins app-config.yaml \( -name node_modules -o -name dist -o -name dist-types \) -prune \
+      -o -type f -newer "$stamp" -print -quit)
+    [ -z "$changed" ] && return 0
   fi
-  log "building app and backend"
+  log "building app and backend${changed:+ ($changed changed)}; log in .devportal/logs/build.log"
+  mkdir -p "$STATE/logs"
   # tsc first: package builds take their type declarations from dist-types.
-  (cd "$ROOT" && yarn tsc && yarn backstage-cli repo build --all) >&2 || die "build failed (see the output above)"
+  if ! (cd "$ROOT" && yarn tsc && yarn backstage-cli repo build --all) >"$STATE/logs/build.log" 2>&1; then
+    tail -n 40 "$STATE/logs/build.log" >&2
+    die "build failed (full log: .devportal/logs/build.log)"
+  fi
   touch "$stamp"
 }
 

@@ -4,7 +4,7 @@
 // Run: node --test deploy/helm/devportal/chart.test.ts   (Node 22.18+, which strips TS types)
 // helm: $HELM if set, else deploy/scripts/ensure-helm.sh fetches it into .devportal/tools/.
 
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -170,6 +170,8 @@ const FULL: Obj = {
     { name: 'LOG_LEVEL', value: 'debug' },
   ],
 };
+
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 before(() => {
   helm = findHelm();
