@@ -53,8 +53,11 @@ describe('the portal in a browser', () => {
 
   it('renders a TechDocs page of an example component', async () => {
     await page.goto(`${backend.baseUrl}/docs/default/component/payments-service`);
-    // TechDocs renders the generated page inside a shadow root; getByRole pierces it.
-    await page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: 120_000 });
+    // TechDocs renders the generated page inside a shadow root (getByRole
+    // pierces it) and shows it only once the page's stylesheets have loaded.
+    await page.getByRole('heading', { name: 'Payments Service', level: 1 }).waitFor({ timeout: 120_000 });
+    await page.getByRole('heading', { name: 'At a glance' }).waitFor();
+    assert.ok(await page.getByRole('link', { name: 'Runbook' }).first().isVisible(), 'the docs navigation is shown');
     await screenshot(page, 'techdocs');
   });
 

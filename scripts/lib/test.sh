@@ -2,9 +2,9 @@
 # Sourced by ./devportal after bootstrap.sh.
 
 # Debian packages the integration and browser tests run for real.
-TEST_APT_PACKAGES=(postgresql chromium docker-registry skopeo mkdocs)
+TEST_APT_PACKAGES=(postgresql chromium docker-registry skopeo mkdocs mkdocs-material)
 # Commands that show each package is installed, in the same order.
-TEST_APT_COMMANDS=(/usr/lib/postgresql/15/bin/initdb /usr/bin/chromium /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/mkdocs)
+TEST_APT_COMMANDS=(/usr/lib/postgresql/15/bin/initdb /usr/bin/chromium /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/mkdocs /usr/share/mkdocs/themes/material/__init__.py)
 VERDACCIO_VERSION=6
 
 test_usage() {
@@ -24,7 +24,8 @@ Options:
   --setup-only    install what the tests need, run nothing
   -h, --help      show this help
 
-System packages (postgresql, chromium, docker-registry, skopeo, mkdocs) are
+System packages (postgresql, chromium, docker-registry, skopeo, mkdocs,
+mkdocs-material) are
 installed with apt when running as root on Debian/Ubuntu; otherwise the
 command that installs them is printed. Test output goes to test-output/.
 EOF
@@ -33,7 +34,7 @@ EOF
 ensure_system_packages() {
   local missing=() i
   for i in "${!TEST_APT_PACKAGES[@]}"; do
-    [ -x "${TEST_APT_COMMANDS[$i]}" ] || missing+=("${TEST_APT_PACKAGES[$i]}")
+    [ -e "${TEST_APT_COMMANDS[$i]}" ] || missing+=("${TEST_APT_PACKAGES[$i]}")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
