@@ -1,0 +1,69 @@
+import { isDeepStrictEqual } from 'node:util';
+import { InstallError } from '../errors';
+import type { ResolvedPlugin } from './layers';
+
+type ConfigObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is ConfigObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Deep-merges the `pluginConfig` of every enabled plugin into one app-config.
+ * The same key set to two different values by two plugins is an error naming
+ * the dotted key and both plugins; the same value twice is fine. Lists are
+ * values, not merged element by element.
+ */
+export function mergePluginConfigs(plugins: ResolvedPlugin[]): ConfigObject {
+  const merged: ConfigObject = {};
+  const owners = new Map<string, string>();
+  for (const plugin of plugins) {
+    if (!plugin.isEnabled || !plugin.pluginConfig) continue;
+    mergeInto(merged, plugin.pluginConfig, [], plugin.key, owners);
+  }
+  return merged;
+}
+
+function mergeInto(
+  target: ConfigObject,
+  source: ConfigObject,
+  keyPath: string[],
+  plugin: string,
+  owners: Map<string, string>,
+) {
+  for (const [key, value] of Object.entries(source)) {
+    const path = [...keyPath, key];
+    const dotted = path.join('.');
+    const existing = target[key];
+    if (existing === undefined) {
+      target[key] = isObject(value) ? mergeInto({}, value, path, plugin, owners) : value;
+      recordOwners(target[key], dotted, plugin, owners);
+    } else if (isObject(existing) && isObject(value)) {
+      mergeInto(existing, value, path, plugin, owners);
+    } else if (!isDeepStrictEqual(existing, value)) {
+      const other = firstOwner(dotted, owners);
+      throw new InstallError(
+        `Config key '${dotted}' defined differently for 2 dynamic plugins: ${other} and ${plugin}`,
+        'CONFIG_CONFLICT',
+      );
+    }
+  }
+  return target;
+}
+
+function recordOwners(value: unknown, dotted: string, plugin: string, owners: Map<string, string>) {
+  owners.set(dotted, plugin);
+  if (isObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      recordOwners(child, `${dotted}.${key}`, plugin, owners);
+    }
+  }
+}
+
+/** The plugin that set the key, or the closest parent key it set. */
+function firstOwner(dotted: string, owners: Map<string, string>): string {
+  for (let path = dotted; path; path = path.slice(0, Math.max(0, path.lastIndexOf('.')))) {
+    const owner = owners.get(path);
+    if (owner) return owner;
+  }
+  return 'another plugin';
+}
