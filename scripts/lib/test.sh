@@ -5,7 +5,7 @@
 TEST_APT_PACKAGES=(postgresql chromium docker-registry skopeo mkdocs mkdocs-material)
 # Commands that show each package is installed, in the same order.
 TEST_APT_COMMANDS=(/usr/lib/postgresql/15/bin/initdb /usr/bin/chromium /usr/bin/docker-registry /usr/bin/skopeo /usr/bin/mkdocs /usr/share/mkdocs/themes/material/__init__.py)
-VERDACCIO_VERSION=6
+VERDACCIO_VERSION=6.10.4
 
 test_usage() {
   cat <<'EOF'
@@ -47,15 +47,18 @@ ensure_system_packages() {
   fi
 }
 
-# The npm registry server for the plugin installer tests (issue 4); not called
-# yet: the newest verdaccio needs a node-fetch dist-tag this registry lacks.
+# The npm registry server for the plugin installer tests. verdaccio asks for
+# `node-fetch@cjs`, a dist-tag the registry mirror here lacks; the override pins
+# the version that tag names.
 ensure_verdaccio() {
-  local bin="$STATE/tools/verdaccio/node_modules/.bin/verdaccio"
+  local dir="$STATE/tools/verdaccio" bin="$STATE/tools/verdaccio/node_modules/.bin/verdaccio"
   if [ ! -x "$bin" ]; then
-    log "installing verdaccio into .devportal/tools"
-    mkdir -p "$STATE/tools/verdaccio"
-    npm install --prefix "$STATE/tools/verdaccio" --no-save --no-package-lock --no-audit --no-fund \
-      --loglevel=error "verdaccio@$VERDACCIO_VERSION" >&2 || die "could not install verdaccio"
+    log "installing verdaccio $VERDACCIO_VERSION into .devportal/tools"
+    mkdir -p "$dir"
+    printf '{ "private": true, "dependencies": { "verdaccio": "%s" }, "overrides": { "node-fetch@cjs": "2.7.0" } }\n' \
+      "$VERDACCIO_VERSION" >"$dir/package.json"
+    (cd "$dir" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error) >&2 ||
+      die "could not install verdaccio"
   fi
   export DEVPORTAL_VERDACCIO_BIN="$bin"
 }
@@ -131,6 +134,7 @@ cmd_test() {
 
   ensure_system_packages
   bootstrap
+  ensure_verdaccio
   build_portal
   unpack_backend
   mkdir -p "$ROOT/test-output"

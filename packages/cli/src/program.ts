@@ -18,6 +18,10 @@ export function createProgram(): Command {
     .option('--config <file>', 'the dynamic plugins configuration', 'dynamic-plugins.yaml')
     .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
     .option('--json', 'print a machine-readable result')
+    .option('--concurrency <n>', 'plugins fetched at the same time', '4')
+    .option('--skip-integrity', 'install remote npm packages without an integrity (also SKIP_INTEGRITY_CHECK=true)')
+    .option('--insecure-registry <host>', 'allow plain HTTP to this OCI registry (repeatable; loopback is always allowed)', collect, [])
+    .option('--max-entry-size <bytes>', 'largest file accepted in a plugin archive', process.env.MAX_ENTRY_SIZE ?? '40000000')
     .action(installCommand);
 
   plugins

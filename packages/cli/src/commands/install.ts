@@ -1,60 +1,63 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import YAML from 'yaml';
-import { writeFileAtomically } from '../lib/files';
+import { InstallError } from '../installer/errors';
+import { installPlugins, type InstallOutcome } from '../installer/install';
 
-export const DYNAMIC_PLUGINS_CONFIG_FILE = 'app-config.dynamic-plugins.yaml';
-
-interface InstallOptions {
+interface InstallCommandOptions {
   config: string;
   root: string;
   json?: boolean;
+  concurrency: string;
+  skipIntegrity?: boolean;
+  insecureRegistry: string[];
+  maxEntrySize: string;
 }
 
 /**
- * Prepares the dynamic plugins root for the backend.
- *
- * Downloading and verifying plugins is the installer's job (issue 4, not
- * built yet). Until then this writes the root's app-config with the root
- * folder only, and fails if the configuration asks for plugins it cannot
- * install, so nobody believes plugins were installed when they were not.
+ * `devportal plugins install`: exit 0 when every enabled plugin is installed,
+ * 1 otherwise with one line per failed plugin. Nothing in the root changes
+ * unless everything succeeded.
  */
-export async function installCommand(options: InstallOptions) {
-  const root = path.resolve(options.root);
-  const configPath = path.resolve(options.config);
-  const requested = await countEnabledPlugins(configPath);
-
-  await fs.mkdir(root, { recursive: true });
-  const appConfig = { dynamicPlugins: { rootDirectory: root } };
-  await writeFileAtomically(path.join(root, DYNAMIC_PLUGINS_CONFIG_FILE), YAML.stringify(appConfig));
-
-  const result = { root, config: configPath, requested, installed: 0 };
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  } else if (requested > 0) {
-    process.stderr.write(
-      `devportal: ${requested} enabled plugin(s) in ${configPath}, but this build cannot download plugins yet\n`,
-    );
+export async function installCommand(options: InstallCommandOptions) {
+  const quiet = options.json || !process.stderr.isTTY;
+  let outcome: InstallOutcome;
+  try {
+    outcome = await installPlugins({
+      configFile: options.config,
+      root: options.root,
+      concurrency: positiveInt(options.concurrency, '--concurrency'),
+      skipIntegrity: options.skipIntegrity || process.env.SKIP_INTEGRITY_CHECK === 'true',
+      insecureRegistries: options.insecureRegistry,
+      maxEntryBytes: positiveInt(options.maxEntrySize, '--max-entry-size'),
+      onProgress: quiet ? undefined : message => process.stderr.write(`  ${message}\n`),
+    });
+  } catch (error) {
+    if (!(error instanceof InstallError)) throw error;
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message } })}\n`);
+    } else {
+      process.stderr.write(`devportal: error: ${error.message}\n`);
+    }
+    process.exitCode = 1;
+    return;
   }
-  if (requested > 0) process.exitCode = 1;
+
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(outcome)}\n`);
+  } else {
+    for (const warning of outcome.warnings) process.stderr.write(`devportal: warning: ${warning}\n`);
+    for (const plugin of outcome.plugins) {
+      if (plugin.status === 'failed') process.stderr.write(`devportal: failed: ${plugin.error!.message}\n`);
+    }
+    const count = (status: string) => outcome.plugins.filter(p => p.status === status).length;
+    const summary = outcome.ok
+      ? `${count('installed')} installed, ${count('unchanged')} unchanged, ${count('disabled')} disabled, ${outcome.removed.length} removed`
+      : `${count('failed')} failed; the previously installed plugins are kept`;
+    process.stderr.write(`devportal: plugins: ${summary}\n`);
+  }
+  if (!outcome.ok) process.exitCode = 1;
 }
 
-/** Counts enabled entries; a missing or empty file has none (as in RHDH). */
-async function countEnabledPlugins(configPath: string): Promise<number> {
-  let text: string;
-  try {
-    text = await fs.readFile(configPath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new Error(`${configPath}: ${doc.errors[0].message}`);
-  }
-  const plugins = (doc.toJS() ?? {}).plugins ?? [];
-  if (!Array.isArray(plugins)) {
-    throw new Error(`${configPath}: 'plugins' must be a list`);
-  }
-  return plugins.filter(p => p && p.disabled !== true && p.enabled !== false).length;
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, not '${value}'`);
+  return n;
 }

@@ -1,25 +1,24 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readState } from '../installer/install';
 
 interface ListOptions {
   root: string;
   json?: boolean;
 }
 
-/** Lists the packages in the dynamic plugins root. */
+/** `devportal plugins list`: what the last install put in the root. */
 export async function listCommand(options: ListOptions) {
   const root = path.resolve(options.root);
-  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
-  const plugins = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    try {
-      const pkg = JSON.parse(await fs.readFile(path.join(root, entry.name, 'package.json'), 'utf8'));
-      plugins.push({ folder: entry.name, name: pkg.name, version: pkg.version });
-    } catch {
-      // not a package folder
-    }
-  }
+  const plugins = Object.values(await readState(root)).map(record => ({
+    package: record.package,
+    name: record.name,
+    version: record.version,
+    source: record.source,
+    folder: record.folder,
+    integrity: record.integrity,
+    digest: record.digest,
+    enabled: true,
+  }));
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ root, plugins })}\n`);
     return;
@@ -29,6 +28,6 @@ export async function listCommand(options: ListOptions) {
     return;
   }
   for (const p of plugins) {
-    process.stdout.write(`${p.name}@${p.version}\t${p.folder}\n`);
+    process.stdout.write(`${p.name}@${p.version}\t${p.source}\t${p.folder}\t${p.integrity ?? p.digest ?? ''}\n`);
   }
 }

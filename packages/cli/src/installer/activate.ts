@@ -1,0 +1,184 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomically } from '../lib/files';
+import { InstallError } from './errors';
+
+/*
+ * Everything that changes the dynamic plugins root lives here: the lock that
+ * serializes installers sharing a root, the staging folder, and the switch
+ * from the old set to the new one.
+ *
+ * The switch is journaled. New plugin folders are staged next to the root's
+ * folders (same filesystem, so renames are atomic), then a journal listing
+ * every rename is written atomically, then the renames run. A run killed
+ * before the journal exists left the old state untouched; a run killed after
+ * it is finished by the next run (`recover`) before anything reads the root.
+ * The backend never reads a half-switched root because the installer always
+ * runs, and recovers, before it starts.
+ */
+
+const LOCK_DIR = '.devportal-install.lock';
+const JOURNAL = '.devportal-install.journal.json';
+const STAGING_PREFIX = '.devportal-staging-';
+const TRASH_PREFIX = '.devportal-trash-';
+
+export interface LockOptions {
+  /** How often the holder proves it is alive. */
+  heartbeatMs?: number;
+  /** A lock not refreshed for this long belongs to a dead installer. */
+  staleMs?: number;
+  /** Give up waiting after this long. */
+  waitTimeoutMs?: number;
+  onWait?(owner: string): void;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the root's lock, waiting for a live holder and taking over from a
+ * dead one. Liveness is a heartbeat (the lock's mtime), not a pid, because
+ * installers on two machines share a volume: a holder killed with SIGKILL
+ * stops refreshing and its lock goes stale after `staleMs`.
+ */
+export async function acquireLock(root: string, options: LockOptions = {}): Promise<Lock> {
+  const heartbeatMs = options.heartbeatMs ?? 2_000;
+  const staleMs = options.staleMs ?? 15_000;
+  const deadline = Date.now() + (options.waitTimeoutMs ?? 15 * 60_000);
+  const lockDir = path.join(root, LOCK_DIR);
+  const owner = `pid ${process.pid} on ${os.hostname()}`;
+  await fs.mkdir(root, { recursive: true });
+
+  let announced = false;
+  for (;;) {
+    try {
+      await fs.mkdir(lockDir);
+      await fs.writeFile(path.join(lockDir, 'owner'), owner);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const stat = await fs.stat(lockDir).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > staleMs) {
+      // Rename, not delete: of several waiters only one wins the rename.
+      const grave = path.join(root, `${TRASH_PREFIX}lock-${crypto.randomUUID()}`);
+      if (await fs.rename(lockDir, grave).then(() => true, () => false)) {
+        await fs.rm(grave, { recursive: true, force: true });
+      }
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const holder = await fs.readFile(path.join(lockDir, 'owner'), 'utf8').catch(() => 'unknown');
+      throw new InstallError(`another installer (${holder}) holds ${lockDir}; gave up waiting`, 'LOCK_TIMEOUT');
+    }
+    if (!announced) {
+      announced = true;
+      const holder = await fs.readFile(path.join(lockDir, 'owner'), 'utf8').catch(() => 'another installer');
+      options.onWait?.(holder);
+    }
+    await sleep(Math.min(500, heartbeatMs));
+  }
+
+  const timer = setInterval(() => {
+    const now = new Date();
+    fs.utimes(lockDir, now, now).catch(() => {});
+  }, heartbeatMs);
+  timer.unref();
+  return {
+    async release() {
+      clearInterval(timer);
+      await fs.rm(lockDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh folder inside the root for this run's downloads and new plugin folders. */
+export async function createStaging(root: string): Promise<string> {
+  const dir = path.join(root, `${STAGING_PREFIX}${crypto.randomUUID()}`);
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** One switch from the old set of plugin folders to the new one. */
+export interface SwitchPlan {
+  staging: string;
+  /** Folders in `staging` that replace (or add) the folder of the same name in the root. */
+  replace: string[];
+  /** Root folders that are no longer configured. */
+  remove: string[];
+  /** Root files written whole from `staging` (the app-config and the install state). */
+  files: string[];
+}
+
+interface Journal extends SwitchPlan {
+  trash: string;
+}
+
+/** Switches the root to the new set; see the comment at the top of the file. */
+export async function switchRoot(root: string, plan: SwitchPlan): Promise<void> {
+  const journal: Journal = {
+    ...plan,
+    staging: path.basename(plan.staging),
+    trash: `${TRASH_PREFIX}${crypto.randomUUID()}`,
+  };
+  await writeFileAtomically(path.join(root, JOURNAL), JSON.stringify(journal, null, 2));
+  await applyJournal(root, journal);
+}
+
+/**
+ * Finishes a switch a killed run left half done, and clears what killed runs
+ * left behind (staging and trash folders). Call it holding the lock.
+ */
+export async function recover(root: string): Promise<boolean> {
+  const text = await fs.readFile(path.join(root, JOURNAL), 'utf8').catch(() => undefined);
+  let finished = false;
+  if (text) {
+    await applyJournal(root, JSON.parse(text) as Journal);
+    finished = true;
+  }
+  for (const entry of await fs.readdir(root).catch(() => [] as string[])) {
+    if (entry.startsWith(STAGING_PREFIX) || entry.startsWith(TRASH_PREFIX)) {
+      await fs.rm(path.join(root, entry), { recursive: true, force: true });
+    }
+  }
+  return finished;
+}
+
+/** Idempotent: every step checks whether it already happened. */
+async function applyJournal(root: string, journal: Journal) {
+  const staging = path.join(root, journal.staging);
+  const trash = path.join(root, journal.trash);
+  await fs.mkdir(trash, { recursive: true });
+  for (const folder of journal.replace) {
+    const staged = path.join(staging, folder);
+    if (!(await exists(staged))) continue; // moved already
+    const current = path.join(root, folder);
+    if (await exists(current)) await fs.rename(current, path.join(trash, folder));
+    await fs.rename(staged, current);
+  }
+  for (const folder of journal.remove) {
+    const current = path.join(root, folder);
+    if (await exists(current)) await fs.rename(current, path.join(trash, `removed-${folder}`));
+  }
+  for (const file of journal.files) {
+    const staged = path.join(staging, file);
+    if (await exists(staged)) await fs.rename(staged, path.join(root, file));
+  }
+  await fs.rm(path.join(root, JOURNAL), { force: true });
+  await fs.rm(trash, { recursive: true, force: true });
+  await fs.rm(staging, { recursive: true, force: true });
+}
+
+async function exists(p: string) {
+  return fs.lstat(p).then(() => true, () => false);
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Names in the root that belong to the installer, not to plugins. */
+export function isInstallerEntry(name: string): boolean {
+  return name.startsWith('.');
+}

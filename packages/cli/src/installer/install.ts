@@ -1,0 +1,204 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { acquireLock, createStaging, recover, switchRoot, type LockOptions } from './activate';
+import { isLocalPath, resolvePluginConfig, type ResolvedPlugin } from './config/layers';
+import { mergePluginConfigs } from './config/merge';
+import { InstallError } from './errors';
+import { localSource } from './sources/local';
+import { npmSource } from './sources/npm';
+import { readNpmSettings } from './sources/npmrc';
+import { ociSource } from './sources/oci';
+import type { InstalledRecord, InstallSettings, PluginSource } from './sources/types';
+
+export const APP_CONFIG_FILE = 'app-config.dynamic-plugins.yaml';
+export const STATE_FILE = '.devportal-installed.json';
+
+export interface InstallOptions {
+  configFile: string;
+  root: string;
+  concurrency?: number;
+  skipIntegrity?: boolean;
+  insecureRegistries?: string[];
+  maxEntryBytes?: number;
+  maxArchiveBytes?: number;
+  network?: Partial<InstallSettings['network']>;
+  lock?: LockOptions;
+  /** Per-plugin progress, for a terminal. */
+  onProgress?(message: string): void;
+}
+
+export type PluginStatus = 'installed' | 'unchanged' | 'disabled' | 'failed';
+
+export interface PluginOutcome {
+  key: string;
+  package: string;
+  status: PluginStatus;
+  record?: InstalledRecord;
+  error?: { code: string; message: string };
+}
+
+export interface InstallOutcome {
+  ok: boolean;
+  root: string;
+  configFile: string;
+  plugins: PluginOutcome[];
+  removed: string[];
+  warnings: string[];
+}
+
+/**
+ * Installs the enabled plugins of a dynamic-plugins.yaml into the root, all
+ * or nothing: if any plugin fails, the root keeps its previous plugins and
+ * app-config. Unchanged plugins are not fetched again.
+ */
+export async function installPlugins(options: InstallOptions): Promise<InstallOutcome> {
+  const root = path.resolve(options.root);
+  const configFile = path.resolve(options.configFile);
+  const config = await resolvePluginConfig(configFile);
+  const appConfig: Record<string, any> = mergePluginConfigs(config.plugins);
+  appConfig.dynamicPlugins = { ...(appConfig.dynamicPlugins ?? {}), rootDirectory: root };
+
+  const lock = await acquireLock(root, {
+    ...options.lock,
+    onWait: owner => options.onProgress?.(`waiting for another installer (${owner})`),
+  });
+  let staging: string | undefined;
+  try {
+    await recover(root);
+    const previous = await readState(root);
+    staging = await createStaging(root);
+    const settings: InstallSettings = {
+      configDir: path.dirname(configFile),
+      skipIntegrity: options.skipIntegrity ?? false,
+      insecureRegistries: options.insecureRegistries ?? [],
+      maxEntryBytes: options.maxEntryBytes ?? 40_000_000,
+      maxArchiveBytes: options.maxArchiveBytes ?? 500_000_000,
+      downloadDir: path.join(staging, '.downloads'),
+      npm: readNpmSettings(path.dirname(configFile)),
+      network: { timeoutMs: 60_000, retries: 3, minBackoffMs: 500, ...options.network },
+      cache: new Map(),
+      log: message => options.onProgress?.(message),
+    };
+    await fs.mkdir(settings.downloadDir, { recursive: true });
+
+    const outcomes = await mapLimit(config.plugins, options.concurrency ?? 4, plugin =>
+      installOne(plugin, previous, root, staging!, settings),
+    );
+    const failed = outcomes.filter(o => o.status === 'failed');
+    const kept = outcomes.filter(o => o.record);
+    const clash = findFolderClash(kept);
+    if (clash) failed.push(clash);
+    if (failed.length > 0) {
+      return { ok: false, root, configFile, plugins: clash ? [...outcomes, clash] : outcomes, removed: [], warnings: config.warnings };
+    }
+
+    const state = Object.fromEntries(kept.map(o => [o.key, o.record!]));
+    const folders = new Set(kept.map(o => o.record!.folder));
+    const removed = Object.values(previous)
+      .map(r => r.folder)
+      .filter(folder => !folders.has(folder));
+    await fs.writeFile(path.join(staging, APP_CONFIG_FILE), YAML.stringify(appConfig));
+    await fs.writeFile(path.join(staging, STATE_FILE), JSON.stringify(state, null, 2));
+    await switchRoot(root, {
+      staging,
+      replace: outcomes.filter(o => o.status === 'installed').map(o => o.record!.folder),
+      remove: removed,
+      files: [APP_CONFIG_FILE, STATE_FILE],
+    });
+    staging = undefined; // switched: nothing left to clean
+    return { ok: true, root, configFile, plugins: outcomes, removed, warnings: config.warnings };
+  } finally {
+    if (staging) await fs.rm(staging, { recursive: true, force: true });
+    await lock.release();
+  }
+}
+
+async function installOne(
+  plugin: ResolvedPlugin,
+  previous: Record<string, InstalledRecord>,
+  root: string,
+  staging: string,
+  settings: InstallSettings,
+): Promise<PluginOutcome> {
+  const base = { key: plugin.key, package: plugin.package };
+  if (!plugin.isEnabled) return { ...base, status: 'disabled' };
+  try {
+    const source = sourceFor(plugin);
+    const sourceFingerprint = await source.fingerprint(plugin, settings);
+    const fingerprint = sourceFingerprint
+      ? hash(JSON.stringify([plugin.package, plugin.integrity, plugin.pullPolicy, plugin.preInstalled, sourceFingerprint]))
+      : `forced:${crypto.randomUUID()}`;
+    const old = previous[plugin.key];
+    if (old && old.fingerprint === fingerprint && (await isIntact(root, old))) {
+      return { ...base, status: 'unchanged', record: old };
+    }
+    settings.log(`${plugin.package}: fetching (${source.kind})`);
+    const fetchDir = path.join(staging, `.fetch-${crypto.randomUUID()}`);
+    await fs.mkdir(fetchDir);
+    const fetched = await source.fetch({ plugin, stagingDir: fetchDir, settings });
+    const target = path.join(staging, fetched.record.folder);
+    await fs.rename(fetched.dir, target).catch(() => {
+      throw new InstallError(`${plugin.package}: another plugin is also installed as ${fetched.record.folder}`, 'FOLDER_CLASH');
+    });
+    settings.log(`${plugin.package}: installed ${fetched.record.name}@${fetched.record.version}`);
+    return { ...base, status: 'installed', record: { ...fetched.record, key: plugin.key, package: plugin.package, fingerprint } };
+  } catch (error) {
+    const e = error instanceof InstallError ? error : new InstallError(`${plugin.package}: ${(error as Error).message}`, 'INSTALL_FAILED');
+    return { ...base, status: 'failed', error: { code: e.code, message: e.message } };
+  }
+}
+
+function sourceFor(plugin: ResolvedPlugin): PluginSource {
+  if (plugin.package.startsWith('oci://')) return ociSource;
+  if (isLocalPath(plugin.package)) return localSource;
+  return npmSource;
+}
+
+/** The folder still holds the package we installed there. */
+async function isIntact(root: string, record: InstalledRecord): Promise<boolean> {
+  try {
+    const pkg = JSON.parse(await fs.readFile(path.join(root, record.folder, 'package.json'), 'utf8'));
+    return pkg.name === record.name && pkg.version === record.version;
+  } catch {
+    return false;
+  }
+}
+
+function findFolderClash(outcomes: PluginOutcome[]): PluginOutcome | undefined {
+  const seen = new Map<string, PluginOutcome>();
+  for (const outcome of outcomes) {
+    const other = seen.get(outcome.record!.folder);
+    if (other) {
+      const message = `${outcome.package} and ${other.package} would both be installed as ${outcome.record!.folder}`;
+      return { key: outcome.key, package: outcome.package, status: 'failed', error: { code: 'FOLDER_CLASH', message } };
+    }
+    seen.set(outcome.record!.folder, outcome);
+  }
+  return undefined;
+}
+
+export async function readState(root: string): Promise<Record<string, InstalledRecord>> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(root, STATE_FILE), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+const hash = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+
+/** Runs `fn` over `items` with at most `limit` at a time, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

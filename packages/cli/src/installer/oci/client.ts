@@ -1,0 +1,445 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InstallError } from '../errors';
+import { assertVerifiableDigest, digestOf, hashAlgorithm } from './digest';
+import { INHERIT_TAG, parseOciReference, type OciReference } from './reference';
+import { describe, RegistryTransport, type OciTransportOptions } from './transport';
+
+export { choosePluginPath, decodeDynamicPackages, encodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION } from './annotations';
+export type { ImagePlugin } from './annotations';
+
+export const MEDIA_TYPES = {
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  ociLayerTar: 'application/vnd.oci.image.layer.v1.tar',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerConfig: 'application/vnd.docker.container.image.v1+json',
+  dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+} as const;
+
+const MANIFEST_ACCEPT = [
+  MEDIA_TYPES.ociManifest,
+  MEDIA_TYPES.ociIndex,
+  MEDIA_TYPES.dockerManifest,
+  MEDIA_TYPES.dockerManifestList,
+].join(', ');
+
+const INDEX_TYPES = new Set<string>([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList]);
+const IMAGE_TYPES = new Set<string>([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
+
+/** Manifests larger than this are refused (the OCI spec's recommended registry limit). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Default `maxBytes` of `fetchBlob`. */
+export const DEFAULT_MAX_BLOB_BYTES = 512 * 1024 * 1024;
+
+export interface OciPlatform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface OciDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: OciPlatform;
+  artifactType?: string;
+  urls?: string[];
+}
+
+export interface OciImageManifest {
+  schemaVersion: number;
+  mediaType?: string;
+  artifactType?: string;
+  config: OciDescriptor;
+  layers: OciDescriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface OciIndex {
+  schemaVersion: number;
+  mediaType?: string;
+  manifests: OciDescriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface PulledManifest {
+  /** Digest of the image manifest actually used (the platform's one for an index). */
+  digest: string;
+  /**
+   * Digest of what the reference points at: the index for a multi-platform
+   * image, else the same as `digest`. This is what `headManifestDigest`
+   * returns, so compare the two for `pullPolicy: Always`.
+   */
+  resolvedDigest: string;
+  mediaType: string;
+  manifest: OciImageManifest;
+  /** The index's annotations overlaid with the image manifest's. */
+  annotations: Record<string, string>;
+  config: OciDescriptor;
+  layers: OciDescriptor[];
+  /** The platform picked from an index. */
+  platform?: OciPlatform;
+}
+
+export interface GetManifestOptions {
+  /** `{ os, architecture, variant? }` or `os/arch[/variant]`; default `linux/amd64`. */
+  platform?: OciPlatform | string;
+}
+
+export interface FetchBlobOptions {
+  /** Refuse blobs larger than this (`BLOB_TOO_LARGE`). Default 512 MiB. */
+  maxBytes?: number;
+  /** The size the manifest gives; more or fewer bytes is a `DIGEST_MISMATCH`. */
+  expectedSize?: number;
+}
+
+export interface FetchedBlob {
+  file: string;
+  digest: string;
+  size: number;
+}
+
+export type OciClientOptions = OciTransportOptions & {
+  /** Default platform for indexes. */
+  platform?: OciPlatform | string;
+};
+
+export const DEFAULT_PLATFORM: OciPlatform = { os: 'linux', architecture: 'amd64' };
+
+/** `linux/arm64/v8` → `{ os, architecture, variant }` */
+export function parsePlatform(platform: OciPlatform | string | undefined): OciPlatform {
+  if (!platform) return DEFAULT_PLATFORM;
+  if (typeof platform !== 'string') return platform;
+  const [os, architecture, variant] = platform.split('/');
+  if (!os || !architecture) {
+    throw new InstallError(`Invalid platform '${platform}': expected os/architecture[/variant]`, 'INVALID_PLATFORM');
+  }
+  return variant ? { os, architecture, variant } : { os, architecture };
+}
+
+function formatPlatform(p: OciPlatform | undefined): string {
+  if (!p) return 'unknown';
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+function asRef(ref: OciReference | string): OciReference {
+  return typeof ref === 'string' ? parseOciReference(ref) : ref;
+}
+
+function manifestInvalid(what: string, reason: string): never {
+  throw new InstallError(`Invalid manifest for ${what}: ${reason}`, 'MANIFEST_INVALID');
+}
+
+function checkDescriptor(d: unknown, what: string, field: string): OciDescriptor {
+  if (!d || typeof d !== 'object') manifestInvalid(what, `${field} is not a descriptor`);
+  const desc = d as OciDescriptor;
+  if (typeof desc.mediaType !== 'string') manifestInvalid(what, `${field} has no mediaType`);
+  if (!Number.isSafeInteger(desc.size) || desc.size < 0) manifestInvalid(what, `${field} has an invalid size`);
+  assertVerifiableDigest(desc.digest, `${what} ${field}`);
+  return desc;
+}
+
+function checkAnnotations(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+interface RawManifest {
+  bytes: Buffer;
+  contentType: string | undefined;
+  digest: string;
+}
+
+/**
+ * A client of the OCI distribution API (registries such as quay.io, ghcr.io,
+ * Docker Hub, distribution): manifests and indexes, auth, blobs. Talks HTTP
+ * directly; needs neither skopeo nor docker.
+ */
+export class OciClient {
+  readonly transport: RegistryTransport;
+  private readonly platform: OciPlatform;
+
+  constructor(options: OciClientOptions = {}) {
+    this.transport = new RegistryTransport(options);
+    this.platform = parsePlatform(options.platform);
+  }
+
+  /**
+   * Fetches the image manifest of `ref`: follows an index to the manifest of
+   * the platform (default `linux/amd64`), verifies every manifest against the
+   * digest that names it (the reference's pinned digest, the index entry).
+   */
+  async getManifest(refInput: OciReference | string, options: GetManifestOptions = {}): Promise<PulledManifest> {
+    const ref = asRef(refInput);
+    const what = `manifest ${describe(ref)}`;
+    const top = await this.fetchManifest(ref, this.referenceOf(ref), ref.digest, what);
+    const parsed = this.parseManifest(top, what);
+
+    if ('manifests' in parsed) {
+      const index = parsed as OciIndex;
+      const wanted = options.platform ? parsePlatform(options.platform) : this.platform;
+      const entry = this.choosePlatform(index, wanted, describe(ref));
+      const childWhat = `manifest ${describe(ref)} (${formatPlatform(entry.platform)})`;
+      const child = await this.fetchManifest(ref, entry.digest, entry.digest, childWhat);
+      if (child.bytes.length !== entry.size) {
+        throw new InstallError(
+          `${childWhat} is ${child.bytes.length} bytes, the index says ${entry.size}`,
+          'DIGEST_MISMATCH',
+        );
+      }
+      const image = this.parseManifest(child, childWhat);
+      if ('manifests' in image) manifestInvalid(childWhat, 'an index inside an index is not supported');
+      const manifest = image as OciImageManifest;
+      return {
+        digest: child.digest,
+        resolvedDigest: top.digest,
+        mediaType: manifest.mediaType ?? child.contentType ?? MEDIA_TYPES.ociManifest,
+        manifest,
+        annotations: { ...checkAnnotations(index.annotations), ...checkAnnotations(manifest.annotations) },
+        config: manifest.config,
+        layers: manifest.layers,
+        platform: entry.platform,
+      };
+    }
+    const manifest = parsed as OciImageManifest;
+    return {
+      digest: top.digest,
+      resolvedDigest: top.digest,
+      mediaType: manifest.mediaType ?? top.contentType ?? MEDIA_TYPES.ociManifest,
+      manifest,
+      annotations: checkAnnotations(manifest.annotations),
+      config: manifest.config,
+      layers: manifest.layers,
+    };
+  }
+
+  /**
+   * The digest the reference points at now (for `pullPolicy: Always`): a
+   * HEAD request's `Docker-Content-Digest`, or the sha256 of the manifest
+   * when the registry does not send it. For a multi-platform image this is
+   * the index digest, like `PulledManifest.resolvedDigest`.
+   */
+  async headManifestDigest(refInput: OciReference | string): Promise<string> {
+    const ref = asRef(refInput);
+    const what = `manifest ${describe(ref)}`;
+    const header = await this.transport.request(
+      ref,
+      {
+        method: 'HEAD',
+        path: `/v2/${ref.repository}/manifests/${this.referenceOf(ref)}`,
+        headers: { accept: MANIFEST_ACCEPT },
+        actions: 'pull',
+        expect: [200],
+        what,
+      },
+      async res => res.headers.get('docker-content-digest') ?? undefined,
+    );
+    if (header && /^sha256:[a-f0-9]{64}$/.test(header)) {
+      if (ref.digest && ref.digest.startsWith('sha256:') && header !== ref.digest) {
+        throw new InstallError(`${what}: the registry reports digest ${header}`, 'DIGEST_MISMATCH');
+      }
+      return ref.digest ?? header;
+    }
+    const raw = await this.fetchManifest(ref, this.referenceOf(ref), ref.digest, what);
+    return raw.digest;
+  }
+
+  /**
+   * Streams blob `digest` of `ref`'s repository to `destFile` while hashing
+   * it. A digest mismatch (`DIGEST_MISMATCH`) or a blob over `maxBytes`
+   * (`BLOB_TOO_LARGE`) deletes the partial file and throws.
+   */
+  async fetchBlob(
+    refInput: OciReference | string,
+    digest: string,
+    destFile: string,
+    options: FetchBlobOptions = {},
+  ): Promise<FetchedBlob> {
+    const ref = asRef(refInput);
+    const what = `blob ${digest} of ${describe(ref)}`;
+    assertVerifiableDigest(digest, what);
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
+    const tooLarge = (size: number | string) =>
+      new InstallError(`${what} is ${size} bytes, over the limit of ${maxBytes} bytes`, 'BLOB_TOO_LARGE');
+    if (options.expectedSize !== undefined && options.expectedSize > maxBytes) throw tooLarge(options.expectedSize);
+
+    let idle: AbortController | undefined;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const idleMs = this.transport.timeoutMs;
+    const touch = () => {
+      if (idleTimer) clearTimeout(idleTimer);
+      const controller = idle;
+      idleTimer = setTimeout(() => controller?.abort(), idleMs);
+    };
+    try {
+      return await this.transport.request(
+        ref,
+        {
+          method: 'GET',
+          path: `/v2/${ref.repository}/blobs/${digest}`,
+          actions: 'pull',
+          expect: [200],
+          what,
+          timeoutMs: this.transport.blobTimeoutMs,
+          signal: () => {
+            idle = new AbortController();
+            touch();
+            return idle.signal;
+          },
+        },
+        async res => {
+          const length = Number(res.headers.get('content-length') ?? NaN);
+          if (Number.isFinite(length) && length > maxBytes) {
+            await res.body?.cancel().catch(() => undefined);
+            throw tooLarge(length);
+          }
+          if (!res.body) throw new InstallError(`${what}: empty response`, 'REGISTRY_ERROR');
+          const hash = crypto.createHash(hashAlgorithm(digest));
+          let size = 0;
+          const limit = options.expectedSize !== undefined ? Math.min(maxBytes, options.expectedSize) : maxBytes;
+          const counter = new Transform({
+            transform(chunk: Buffer, _encoding, callback) {
+              touch();
+              size += chunk.length;
+              if (size > limit) {
+                callback(
+                  size > maxBytes
+                    ? tooLarge(`more than ${maxBytes}`)
+                    : new InstallError(`${what} is larger than the ${options.expectedSize} bytes its manifest says`, 'DIGEST_MISMATCH'),
+                );
+                return;
+              }
+              hash.update(chunk);
+              callback(null, chunk);
+            },
+          });
+          await pipeline(Readable.fromWeb(res.body as any), counter, fs.createWriteStream(destFile));
+          const actual = `${hashAlgorithm(digest)}:${hash.digest('hex')}`;
+          if (actual !== digest) {
+            throw new InstallError(`${what} does not match its digest: got ${actual} (${size} bytes)`, 'DIGEST_MISMATCH');
+          }
+          if (options.expectedSize !== undefined && size !== options.expectedSize) {
+            throw new InstallError(`${what} is ${size} bytes, its manifest says ${options.expectedSize}`, 'DIGEST_MISMATCH');
+          }
+          return { file: destFile, digest, size };
+        },
+      );
+    } catch (error) {
+      await fs.promises.rm(destFile, { force: true }).catch(() => undefined);
+      throw error;
+    } finally {
+      if (idleTimer) clearTimeout(idleTimer);
+    }
+  }
+
+  private referenceOf(ref: OciReference): string {
+    if (ref.digest) return ref.digest;
+    if (ref.tag === INHERIT_TAG) {
+      throw new InstallError(
+        `OCI reference ${describe(ref)} still has the tag ${INHERIT_TAG}: it must be resolved from an included configuration first`,
+        'UNRESOLVED_INHERIT',
+      );
+    }
+    if (!ref.tag) throw new InstallError(`OCI reference ${describe(ref)} has neither tag nor digest`, 'INVALID_OCI_REFERENCE');
+    return ref.tag;
+  }
+
+  /** GETs a manifest's bytes (bounded) and checks them against `expected` when given. */
+  private async fetchManifest(
+    ref: OciReference,
+    reference: string,
+    expected: string | undefined,
+    what: string,
+  ): Promise<RawManifest> {
+    if (expected) assertVerifiableDigest(expected, what);
+    return this.transport.request(
+      ref,
+      {
+        method: 'GET',
+        path: `/v2/${ref.repository}/manifests/${reference}`,
+        headers: { accept: MANIFEST_ACCEPT },
+        actions: 'pull',
+        expect: [200],
+        what,
+      },
+      async res => {
+        const length = Number(res.headers.get('content-length') ?? NaN);
+        if (Number.isFinite(length) && length > MAX_MANIFEST_BYTES) {
+          await res.body?.cancel().catch(() => undefined);
+          manifestInvalid(what, `${length} bytes, over the limit of ${MAX_MANIFEST_BYTES}`);
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of Readable.fromWeb(res.body as any)) {
+          size += chunk.length;
+          if (size > MAX_MANIFEST_BYTES) manifestInvalid(what, `over the limit of ${MAX_MANIFEST_BYTES} bytes`);
+          chunks.push(chunk);
+        }
+        const bytes = Buffer.concat(chunks);
+        const digest = digestOf(bytes, expected ? hashAlgorithm(expected) : 'sha256');
+        if (expected && digest !== expected) {
+          throw new InstallError(`${what} does not match its digest ${expected}: got ${digest}`, 'DIGEST_MISMATCH');
+        }
+        const contentType = res.headers.get('content-type')?.split(';')[0].trim() || undefined;
+        return { bytes, contentType, digest };
+      },
+    );
+  }
+
+  private parseManifest(raw: RawManifest, what: string): OciImageManifest | OciIndex {
+    let json: any;
+    try {
+      json = JSON.parse(raw.bytes.toString('utf8'));
+    } catch {
+      return manifestInvalid(what, 'not JSON');
+    }
+    if (!json || typeof json !== 'object') manifestInvalid(what, 'not a JSON object');
+    if (json.schemaVersion !== 2) {
+      manifestInvalid(what, `schemaVersion ${JSON.stringify(json.schemaVersion)} is not supported (only 2)`);
+    }
+    const mediaType: string | undefined =
+      typeof json.mediaType === 'string' ? json.mediaType : raw.contentType;
+    const isIndex = mediaType ? INDEX_TYPES.has(mediaType) : Array.isArray(json.manifests);
+    const isImage = mediaType ? IMAGE_TYPES.has(mediaType) : Array.isArray(json.layers);
+    if (isIndex) {
+      if (!Array.isArray(json.manifests)) manifestInvalid(what, 'an index without manifests');
+      json.manifests.forEach((d: unknown, i: number) => checkDescriptor(d, what, `manifests[${i}]`));
+      return json as OciIndex;
+    }
+    if (!isImage) manifestInvalid(what, `media type ${mediaType ?? 'unknown'} is not an image manifest or index`);
+    checkDescriptor(json.config, what, 'config');
+    if (!Array.isArray(json.layers)) manifestInvalid(what, 'no layers');
+    json.layers.forEach((d: unknown, i: number) => checkDescriptor(d, what, `layers[${i}]`));
+    return json as OciImageManifest;
+  }
+
+  private choosePlatform(index: OciIndex, wanted: OciPlatform, image: string): OciDescriptor {
+    const matches = index.manifests.filter(
+      d =>
+        d.platform &&
+        d.platform.os === wanted.os &&
+        d.platform.architecture === wanted.architecture &&
+        (!wanted.variant || d.platform.variant === wanted.variant) &&
+        IMAGE_TYPES.has(d.mediaType),
+    );
+    if (matches.length === 0) {
+      const available = index.manifests
+        .filter(d => d.platform && d.platform.os !== 'unknown')
+        .map(d => formatPlatform(d.platform));
+      throw new InstallError(
+        `Image ${image} has no ${formatPlatform(wanted)} manifest (it has ${available.length ? available.join(', ') : 'none'})`,
+        'NO_MATCHING_PLATFORM',
+      );
+    }
+    return matches[0];
+  }
+}

@@ -1,0 +1,21 @@
+export * from './reference';
+export * from './annotations';
+export { OciClient, MEDIA_TYPES, DEFAULT_PLATFORM, DEFAULT_MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, parsePlatform } from './client';
+export type {
+  FetchBlobOptions,
+  FetchedBlob,
+  GetManifestOptions,
+  OciClientOptions,
+  OciDescriptor,
+  OciImageManifest,
+  OciIndex,
+  OciPlatform,
+  PulledManifest,
+} from './client';
+export { pushImage, pushImageDescriptor, pushIndex, pushManifest } from './push';
+export type { PushImageOptions, PushIndexOptions, PushLayer, PushOptions } from './push';
+export { RegistryTransport, isLoopbackHost } from './transport';
+export type { OciTransportOptions } from './transport';
+export { authFileCandidates, loadCredentials, parseWwwAuthenticate } from './auth';
+export type { AuthChallenge, RegistryCredentials } from './auth';
+export { isDigest, digestOf } from './digest';

@@ -1,0 +1,67 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedPlugin } from '../config/layers';
+import { InstallError } from '../errors';
+import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
+
+/**
+ * Plugin folders on this machine: DevPortal's bundled `dynamic-plugins/` and
+ * any local path. Copied into the root; a changed folder (any file added,
+ * removed, resized or touched) is copied again.
+ */
+export const localSource: PluginSource = {
+  kind: 'local',
+
+  async fingerprint(plugin, settings) {
+    if (plugin.forceDownload) return undefined;
+    const dir = await packageDir(plugin, settings);
+    return `local:${dir}:${await folderFingerprint(dir)}`;
+  },
+
+  async fetch({ plugin, stagingDir, settings }: FetchRequest): Promise<FetchResult> {
+    const source = await packageDir(plugin, settings);
+    const pkg = await readPackageJson(source, plugin);
+    const folder = path.basename(source);
+    const dir = path.join(stagingDir, folder);
+    // Copies links as links; a plugin's own node_modules may use them.
+    await fs.cp(source, dir, { recursive: true, verbatimSymlinks: true });
+    return { dir, record: { folder, name: pkg.name, version: pkg.version, source: 'local' } };
+  },
+};
+
+async function packageDir(plugin: ResolvedPlugin, settings: InstallSettings) {
+  const dir = path.resolve(settings.configDir, plugin.package);
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new InstallError(`${plugin.package}: no such folder (${dir})`, 'LOCAL_PACKAGE_MISSING');
+  }
+  return dir;
+}
+
+async function readPackageJson(dir: string, plugin: ResolvedPlugin): Promise<{ name: string; version: string }> {
+  try {
+    const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8'));
+    if (typeof pkg.name === 'string' && typeof pkg.version === 'string') return pkg;
+  } catch {
+    // reported below
+  }
+  throw new InstallError(`${plugin.package}: ${dir} holds no package.json with a name and version`, 'NOT_A_PACKAGE');
+}
+
+/** A hash over every file's path, size and modification time. */
+export async function folderFingerprint(dir: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  const walk = async (current: string) => {
+    const entries = await fs.readdir(current, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      const full = path.join(current, entry.name);
+      const stat = await fs.lstat(full);
+      hash.update(`${path.relative(dir, full)}\0${stat.size}\0${stat.mtimeMs}\0`);
+      if (entry.isDirectory()) await walk(full);
+    }
+  };
+  await walk(dir);
+  return hash.digest('hex');
+}

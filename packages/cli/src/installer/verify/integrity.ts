@@ -1,0 +1,214 @@
+import crypto from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { InstallError } from '../errors';
+
+/**
+ * Subresource Integrity (SRI) strings as npm writes them: `sha512-<base64>`,
+ * optionally several whitespace-separated hashes.
+ *
+ * Rules (those of the SRI spec and of npm's `ssri`, made strict):
+ * - every token must look like `<algorithm>-<base64>[?options]`, or the whole
+ *   value is refused (`INVALID_INTEGRITY`);
+ * - tokens of algorithms other than sha512, sha384 and sha256 (e.g. `sha1`)
+ *   are ignored, but at least one supported hash must remain;
+ * - a supported hash must decode to exactly the algorithm's digest length;
+ * - only the strongest algorithm present is checked, and the data matches when
+ *   it equals any hash of that algorithm.
+ */
+
+export type IntegrityAlgorithm = 'sha512' | 'sha384' | 'sha256';
+
+/** Strongest first. */
+export const INTEGRITY_ALGORITHMS: readonly IntegrityAlgorithm[] = ['sha512', 'sha384', 'sha256'];
+
+const DIGEST_BYTES: Record<IntegrityAlgorithm, number> = { sha512: 64, sha384: 48, sha256: 32 };
+
+/** `<algorithm>-<base64>` followed by optional `?options`. */
+const TOKEN_RE = /^([a-z0-9]+)-([A-Za-z0-9+/]+={0,2})(\?[\x21-\x7e]*)?$/;
+
+/** One hash of an SRI string. */
+export interface IntegrityHash {
+  algorithm: IntegrityAlgorithm;
+  /** The digest, standard base64 with padding. */
+  digest: string;
+  /** `<algorithm>-<digest>`, without options. */
+  sri: string;
+}
+
+/** Options shared by the checks: what is being checked, named in error messages. */
+export interface IntegrityOptions {
+  /** E.g. the package spec or the tarball; named in error messages. */
+  subject?: string;
+}
+
+/**
+ * Parses an SRI string, returning its supported hashes (strongest algorithm
+ * first). Throws `InstallError` `INVALID_INTEGRITY` naming the value.
+ */
+export function parseIntegrity(sri: string, options: IntegrityOptions = {}): IntegrityHash[] {
+  const invalid = (reason: string): never => {
+    throw new InstallError(
+      `Invalid integrity ${quote(String(sri))}${forSubject(options.subject)}: ${reason}`,
+      'INVALID_INTEGRITY',
+    );
+  };
+  if (typeof sri !== 'string' || sri.trim() === '') {
+    return invalid('expected one or more hashes like sha512-<base64>');
+  }
+  const hashes: IntegrityHash[] = [];
+  const unsupported: string[] = [];
+  for (const token of sri.trim().split(/\s+/)) {
+    const match = TOKEN_RE.exec(token);
+    if (!match) {
+      return invalid(`${quote(token)} is not of the form <algorithm>-<base64>`);
+    }
+    const [, algorithm, base64] = match;
+    if (!isIntegrityAlgorithm(algorithm)) {
+      unsupported.push(algorithm);
+      continue;
+    }
+    const bytes = Buffer.from(base64, 'base64');
+    const canonical = bytes.toString('base64');
+    if (bytes.length !== DIGEST_BYTES[algorithm] || canonical.replace(/=+$/, '') !== base64.replace(/=+$/, '')) {
+      return invalid(`the ${algorithm} hash must be ${DIGEST_BYTES[algorithm]} bytes of base64`);
+    }
+    hashes.push({ algorithm, digest: canonical, sri: `${algorithm}-${canonical}` });
+  }
+  if (hashes.length === 0) {
+    return invalid(
+      `no supported hash (found ${[...new Set(unsupported)].join(', ')}; use ${INTEGRITY_ALGORITHMS.join(', ')})`,
+    );
+  }
+  return hashes.sort((a, b) => INTEGRITY_ALGORITHMS.indexOf(a.algorithm) - INTEGRITY_ALGORITHMS.indexOf(b.algorithm));
+}
+
+/** Whether `value` is an SRI string `parseIntegrity` accepts. */
+export function isValidIntegrity(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    parseIntegrity(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks bytes against an SRI string while they stream by. */
+export interface IntegrityChecker {
+  /** The algorithm that is checked: the strongest one in the SRI string. */
+  readonly algorithm: IntegrityAlgorithm;
+  /** Feeds the next chunk. */
+  update(chunk: Uint8Array | string): this;
+  /** The SRI hash (`<algorithm>-<base64>`) of everything fed; ends the feeding. */
+  digest(): string;
+  /**
+   * Ends the feeding and checks; returns the hash that matched, or throws
+   * `InstallError` `INTEGRITY_MISMATCH` with the expected and actual hashes.
+   */
+  verify(): string;
+}
+
+/**
+ * A checker for `sri` (parsed up front: a malformed value throws
+ * `INVALID_INTEGRITY` before any byte is read).
+ */
+export function createIntegrityChecker(sri: string, options: IntegrityOptions = {}): IntegrityChecker {
+  const hashes = parseIntegrity(sri, options);
+  const algorithm = hashes[0].algorithm;
+  const expected = hashes.filter(hash => hash.algorithm === algorithm);
+  const hash = crypto.createHash(algorithm);
+  let actual: string | undefined;
+  const digest = () => {
+    actual ??= `${algorithm}-${hash.digest('base64')}`;
+    return actual;
+  };
+  return {
+    algorithm,
+    update(chunk) {
+      if (actual !== undefined) throw new Error('IntegrityChecker: update() after digest()');
+      hash.update(chunk);
+      return this;
+    },
+    digest,
+    verify() {
+      const got = digest();
+      const match = expected.find(candidate => candidate.sri === got);
+      if (match) return match.sri;
+      throw new InstallError(
+        `Integrity mismatch${forSubject(options.subject)}: expected ${expected.map(e => e.sri).join(' or ')}, got ${got}`,
+        'INTEGRITY_MISMATCH',
+      );
+    },
+  };
+}
+
+/** Checks the bytes of `data` against `sri`; returns the matching hash. */
+export function verifyIntegrity(data: Uint8Array | string, sri: string, options: IntegrityOptions = {}): string {
+  return createIntegrityChecker(sri, options).update(data).verify();
+}
+
+/**
+ * Checks a file against `sri` (streamed, not read into memory); returns the
+ * matching hash. The subject defaults to the file's path.
+ */
+export async function verifyFileIntegrity(file: string, sri: string, options: IntegrityOptions = {}): Promise<string> {
+  const subject = options.subject ?? file;
+  const checker = createIntegrityChecker(sri, { subject });
+  await hashFile(file, chunk => checker.update(chunk), subject);
+  return checker.verify();
+}
+
+/** The SRI hash (`<algorithm>-<base64>`) of some bytes. */
+export function integrityOf(data: Uint8Array | string, algorithm: IntegrityAlgorithm = 'sha512'): string {
+  assertAlgorithm(algorithm);
+  return `${algorithm}-${crypto.createHash(algorithm).update(data).digest('base64')}`;
+}
+
+/** The SRI hash (`<algorithm>-<base64>`) of a file, streamed. */
+export async function computeIntegrity(file: string, algorithm: IntegrityAlgorithm = 'sha512'): Promise<string> {
+  assertAlgorithm(algorithm);
+  const hash = crypto.createHash(algorithm);
+  await hashFile(file, chunk => hash.update(chunk), file);
+  return `${algorithm}-${hash.digest('base64')}`;
+}
+
+function isIntegrityAlgorithm(value: string): value is IntegrityAlgorithm {
+  return (INTEGRITY_ALGORITHMS as readonly string[]).includes(value);
+}
+
+function assertAlgorithm(algorithm: string) {
+  if (!isIntegrityAlgorithm(algorithm)) {
+    throw new InstallError(
+      `Unsupported integrity algorithm ${quote(String(algorithm))} (use ${INTEGRITY_ALGORITHMS.join(', ')})`,
+      'INVALID_INTEGRITY',
+    );
+  }
+}
+
+async function hashFile(file: string, onChunk: (chunk: Buffer) => void, subject: string): Promise<void> {
+  try {
+    for await (const chunk of createReadStream(file)) {
+      onChunk(chunk as Buffer);
+    }
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new InstallError(
+      `Cannot read ${subject} to check its integrity: ${e.code ?? firstLine(e.message)}`,
+      e.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'READ_FAILED',
+    );
+  }
+}
+
+function forSubject(subject: string | undefined) {
+  return subject ? ` for ${subject}` : '';
+}
+
+/** Quotes a value for a one-line message, shortening very long ones. */
+function quote(value: string): string {
+  const short = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  return JSON.stringify(short).replace(/[\u0080-\u009f\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function firstLine(message: string) {
+  return message.split('\n')[0];
+}
