@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { installCommand } from './commands/install';
 import { listCommand } from './commands/list';
 import { configCheckCommand } from './commands/configCheck';
+import { publishCommand } from './commands/publish';
 
 export function createProgram(): Command {
   const program = new Command('devportal')
@@ -30,6 +31,16 @@ export function createProgram(): Command {
     .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
     .option('--json', 'print a machine-readable result')
     .action(listCommand);
+
+  const plugin = program.command('plugin').description('Package and publish dynamic plugins');
+  plugin
+    .command('publish')
+    .description('Publish plugin package folders as one OCI image (RHDH layout, io.backstage.dynamic-packages annotation)')
+    .argument('<dirs...>', 'plugin package folders')
+    .option('--oci <ref>', 'the image, oci://host[:port]/repo:tag')
+    .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable; loopback always is)', collect, [])
+    .option('--json', 'print a machine-readable result')
+    .action(publishCommand);
 
   program
     .command('config')

@@ -152,9 +152,11 @@ async function installOne(
 
 function sourceFor(plugin: ResolvedPlugin): PluginSource {
   if (plugin.package.startsWith('oci://')) return ociSource;
-  if (isLocalPath(plugin.package)) return localSource;
+  if (isLocalPath(plugin.package) && !isTarball(plugin.package)) return localSource;
   return npmSource;
 }
+
+const isTarball = (spec: string) => spec.endsWith('.tgz') || spec.endsWith('.tar.gz');
 
 /** The folder still holds the package we installed there. */
 async function isIntact(root: string, record: InstalledRecord): Promise<boolean> {

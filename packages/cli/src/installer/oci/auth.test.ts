@@ -4,7 +4,9 @@ import { InstallError } from '../errors';
 import { authFileCandidates, loadCredentials, parseWwwAuthenticate } from './auth';
 import { OciClient } from './client';
 import { digestOf } from './digest';
-import { listen, tempDir, testOptions } from './testkit';
+import { cleanupTempDirs, listen, tempDir, testOptions } from './testkit';
+
+afterAll(() => cleanupTempDirs());
 
 describe('parseWwwAuthenticate', () => {
   it('parses a Bearer challenge with realm, service and scope', () => {

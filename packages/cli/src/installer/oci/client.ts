@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { InstallError } from '../errors';
 import { assertVerifiableDigest, digestOf, hashAlgorithm } from './digest';
 import { INHERIT_TAG, parseOciReference, type OciReference } from './reference';
-import { describe, RegistryTransport, type OciTransportOptions } from './transport';
+import { apiRepository, describe, RegistryTransport, type OciTransportOptions } from './transport';
 
 export { choosePluginPath, decodeDynamicPackages, encodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION } from './annotations';
 export type { ImagePlugin } from './annotations';
@@ -134,7 +134,7 @@ function asRef(ref: OciReference | string): OciReference {
 }
 
 function manifestInvalid(what: string, reason: string): never {
-  throw new InstallError(`Invalid manifest for ${what}: ${reason}`, 'MANIFEST_INVALID');
+  throw new InstallError(`Invalid ${what}: ${reason}`, 'MANIFEST_INVALID');
 }
 
 function checkDescriptor(d: unknown, what: string, field: string): OciDescriptor {
@@ -235,7 +235,7 @@ export class OciClient {
       ref,
       {
         method: 'HEAD',
-        path: `/v2/${ref.repository}/manifests/${this.referenceOf(ref)}`,
+        path: `/v2/${apiRepository(ref)}/manifests/${this.referenceOf(ref)}`,
         headers: { accept: MANIFEST_ACCEPT },
         actions: 'pull',
         expect: [200],
@@ -285,7 +285,7 @@ export class OciClient {
         ref,
         {
           method: 'GET',
-          path: `/v2/${ref.repository}/blobs/${digest}`,
+          path: `/v2/${apiRepository(ref)}/blobs/${digest}`,
           actions: 'pull',
           expect: [200],
           what,
@@ -365,7 +365,7 @@ export class OciClient {
       ref,
       {
         method: 'GET',
-        path: `/v2/${ref.repository}/manifests/${reference}`,
+        path: `/v2/${apiRepository(ref)}/manifests/${reference}`,
         headers: { accept: MANIFEST_ACCEPT },
         actions: 'pull',
         expect: [200],

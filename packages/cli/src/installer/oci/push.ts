@@ -7,7 +7,7 @@ import { InstallError } from '../errors';
 import { MEDIA_TYPES, type OciDescriptor, type OciPlatform } from './client';
 import { digestOf } from './digest';
 import { INHERIT_TAG, parseOciReference, type OciReference } from './reference';
-import { describe, RegistryTransport, type OciTransportOptions } from './transport';
+import { apiRepository, describe, RegistryTransport, type OciTransportOptions } from './transport';
 
 /** One layer to push: a `.tar.gz` file or its bytes. */
 export interface PushLayer {
@@ -115,13 +115,13 @@ async function pushBlob(transport: RegistryTransport, ref: OciReference, blob: B
   const what = `blob ${blob.digest} of ${describe(ref)}`;
   const exists = await transport.request(
     ref,
-    { method: 'HEAD', path: `/v2/${ref.repository}/blobs/${blob.digest}`, actions: 'pull,push', expect: [200, 404], what },
+    { method: 'HEAD', path: `/v2/${apiRepository(ref)}/blobs/${blob.digest}`, actions: 'pull,push', expect: [200, 404], what },
     async res => res.status === 200,
   );
   if (exists) return;
   const location = await transport.request(
     ref,
-    { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, actions: 'pull,push', expect: [202], what: `upload of ${what}` },
+    { method: 'POST', path: `/v2/${apiRepository(ref)}/blobs/uploads/`, actions: 'pull,push', expect: [202], what: `upload of ${what}` },
     async res => {
       await res.body?.cancel().catch(() => undefined);
       const value = res.headers.get('location');
@@ -169,7 +169,7 @@ export async function pushManifest(
     ref,
     {
       method: 'PUT',
-      path: `/v2/${ref.repository}/manifests/${targetOf(ref)}`,
+      path: `/v2/${apiRepository(ref)}/manifests/${targetOf(ref)}`,
       headers: { 'content-type': mediaType },
       body: () => data,
       actions: 'pull,push',

@@ -11,8 +11,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { OciTransportOptions } from './transport';
 
+const tempDirs: string[] = [];
+
+/** A new temporary folder, removed by `cleanupTempDirs`. */
 export function tempDir(prefix = 'devportal-oci-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function cleanupTempDirs() {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**

@@ -181,7 +181,7 @@ export class RegistryTransport {
       }
     }
     const tries = retries + 1;
-    const message = `${last!.message} (${tries} attempt${tries === 1 ? '' : 's'})`;
+    const message = `${last!.message}, after ${tries} attempt${tries === 1 ? '' : 's'}`;
     const unreachable = !/^HTTP (429|500|501)\b/.test(last!.message);
     throw new InstallError(
       unreachable
@@ -345,7 +345,7 @@ export class RegistryTransport {
       );
     }
     if (params.service) realm.searchParams.set('service', params.service);
-    const scope = params.scope || `repository:${ref.repository}:${req.actions}`;
+    const scope = params.scope || `repository:${apiRepository(ref)}:${req.actions}`;
     for (const s of scope.split(' ').filter(Boolean)) realm.searchParams.append('scope', s);
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'devportal-cli', accept: 'application/json' };
     if (credentials) headers.authorization = basicAuthorization(credentials);
@@ -401,6 +401,12 @@ export class RegistryTransport {
       UNREACHABLE_STATUSES.has(res.status) ? 'REGISTRY_UNREACHABLE' : 'REGISTRY_ERROR',
     );
   }
+}
+
+/** The repository path in API URLs: Docker Hub's official images live under `library/`. */
+export function apiRepository(ref: OciReference): string {
+  const hub = ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(ref.registry.toLowerCase());
+  return hub && !ref.repository.includes('/') ? `library/${ref.repository}` : ref.repository;
 }
 
 /** `oci://host/repo:tag` for messages. */

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import pacote from 'pacote';
-import type { ResolvedPlugin } from '../config/layers';
+import { isLocalPath, type ResolvedPlugin } from '../config/layers';
 import { InstallError } from '../errors';
 import { extractTarball } from '../extract';
 import { redact } from './npmrc';
@@ -69,7 +69,9 @@ export const npmSource: PluginSource = {
 };
 
 function requireIntegrity(plugin: ResolvedPlugin, settings: InstallSettings): string | undefined {
-  if (plugin.integrity || settings.skipIntegrity || plugin.preInstalled) return plugin.integrity;
+  // A tarball on this machine is as trusted as a local folder; remote ones need integrity.
+  const local = isLocalPath(plugin.package);
+  if (plugin.integrity || settings.skipIntegrity || plugin.preInstalled || local) return plugin.integrity;
   throw new InstallError(
     `${plugin.package}: no 'integrity' given; remote packages need one (e.g. from 'npm view ${plugin.package} dist.integrity'), or run with --skip-integrity`,
     'INTEGRITY_MISSING',
