@@ -200,6 +200,22 @@ describe('plugins install', () => {
     assert.deepEqual(ws.snapshot(), ['.devportal-installed.json', 'acme-plugin-a-1.1.0:1.1.0', 'app-config.dynamic-plugins.yaml']);
   });
 
+  it('keeps a preInstalled plugin found in the root and merges its config without fetching', async () => {
+    const ws = new Workspace().npmrc('registry=http://127.0.0.1:9/\n');
+    fs.mkdirSync(path.join(ws.root, 'baked-in'), { recursive: true });
+    fs.writeFileSync(path.join(ws.root, 'baked-in/package.json'), '{"name":"@acme/baked-in","version":"4.0.0"}');
+    ws.config('plugins:\n  - package: "@acme/baked-in@4.0.0"\n    preInstalled: true\n    pluginConfig: { baked: true }\n');
+    const result = await ws.install();
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(ws.appConfig(), /^baked: true$/m);
+    assert.ok(ws.folders().includes('baked-in'));
+
+    ws.config('plugins:\n  - package: "@acme/missing@1.0.0"\n    preInstalled: true\n');
+    const missing = await ws.install();
+    assert.equal(missing.code, 1);
+    assert.equal(missing.json.plugins[0].error.code, 'PREINSTALLED_MISSING');
+  });
+
   it('does not install a disabled plugin', async () => {
     const ws = new Workspace().npmrc(registryLine());
     ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0', '    disabled: true\n') + entry('@acme/plugin-b@2.0.0', '    disabled: true\n    enabled: true\n'));
@@ -313,8 +329,17 @@ describe('plugins install', () => {
     assert.equal((await ws.install()).code, 0);
     const oldState = ws.snapshot();
     ws.config('plugins:\n' + entry('@acme/plugin-a@1.1.0') + entry('@acme/plugin-b@2.0.0') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n`);
-    for (const delayMs of [50, 150, 300, 600]) {
-      await ws.install([], {}, pid => setTimeout(() => process.kill(pid, 'SIGKILL'), delayMs));
+    // Kills at different moments: while resolving, downloading, extracting, switching.
+    for (const delayMs of [20, 60, 120, 200, 300, 450]) {
+      await ws.install([], {}, pid =>
+        setTimeout(() => {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // it finished first: the re-run below must then find the new state as it is
+          }
+        }, delayMs),
+      );
       const repaired = await ws.install();
       assert.equal(repaired.code, 0, `after a kill at ${delayMs} ms: ${repaired.stdout}`);
       assert.deepEqual(ws.snapshot(), [

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { installCommand } from './commands/install';
-import { listCommand } from './commands/list';
-import { configCheckCommand } from './commands/configCheck';
-import { publishCommand } from './commands/publish';
 
+/**
+ * Each command's code is loaded when the command runs: `plugins install` runs
+ * at every start, and an unchanged install should not pay for loading the
+ * OCI client, tar or pacote.
+ */
 export function createProgram(): Command {
   const program = new Command('devportal')
     .description('DevPortal plugin tooling')
@@ -23,14 +24,14 @@ export function createProgram(): Command {
     .option('--skip-integrity', 'install remote npm packages without an integrity (also SKIP_INTEGRITY_CHECK=true)')
     .option('--insecure-registry <host>', 'allow plain HTTP to this OCI registry (repeatable; loopback is always allowed)', collect, [])
     .option('--max-entry-size <bytes>', 'largest file accepted in a plugin archive', process.env.MAX_ENTRY_SIZE ?? '40000000')
-    .action(installCommand);
+    .action(async (...args) => (await import('./commands/install')).installCommand(...(args as [any])));
 
   plugins
     .command('list')
     .description('List the plugin packages installed in the dynamic plugins root')
     .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
     .option('--json', 'print a machine-readable result')
-    .action(listCommand);
+    .action(async (...args) => (await import('./commands/list')).listCommand(...(args as [any])));
 
   const plugin = program.command('plugin').description('Package and publish dynamic plugins');
   plugin
@@ -40,7 +41,7 @@ export function createProgram(): Command {
     .option('--oci <ref>', 'the image, oci://host[:port]/repo:tag')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable; loopback always is)', collect, [])
     .option('--json', 'print a machine-readable result')
-    .action(publishCommand);
+    .action(async (...args) => (await import('./commands/publish')).publishCommand(...(args as [any, any])));
 
   program
     .command('config')
@@ -50,7 +51,7 @@ export function createProgram(): Command {
     .option('--config <file>', 'an app-config file (repeatable, later files win)', collect, [])
     .option('--port <port>', 'check that this port is free')
     .option('--host <host>', 'the interface the port is checked on', '127.0.0.1')
-    .action(configCheckCommand);
+    .action(async (...args) => (await import('./commands/configCheck')).configCheckCommand(...(args as [any])));
 
   return program;
 }

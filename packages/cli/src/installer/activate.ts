@@ -62,7 +62,8 @@ export async function acquireLock(root: string, options: LockOptions = {}): Prom
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const stat = await fs.stat(lockDir).catch(() => undefined);
-    if (stat && Date.now() - stat.mtimeMs > staleMs) {
+    const holder = await fs.readFile(path.join(lockDir, 'owner'), 'utf8').catch(() => '');
+    if (stat && (Date.now() - stat.mtimeMs > staleMs || isDeadLocalProcess(holder))) {
       // Rename, not delete: of several waiters only one wins the rename.
       const grave = path.join(root, `${TRASH_PREFIX}lock-${crypto.randomUUID()}`);
       if (await fs.rename(lockDir, grave).then(() => true, () => false)) {
@@ -71,13 +72,11 @@ export async function acquireLock(root: string, options: LockOptions = {}): Prom
       continue;
     }
     if (Date.now() > deadline) {
-      const holder = await fs.readFile(path.join(lockDir, 'owner'), 'utf8').catch(() => 'unknown');
       throw new InstallError(`another installer (${holder}) holds ${lockDir}; gave up waiting`, 'LOCK_TIMEOUT');
     }
     if (!announced) {
       announced = true;
-      const holder = await fs.readFile(path.join(lockDir, 'owner'), 'utf8').catch(() => 'another installer');
-      options.onWait?.(holder);
+      options.onWait?.(holder || 'another installer');
     }
     await sleep(Math.min(500, heartbeatMs));
   }
@@ -93,6 +92,21 @@ export async function acquireLock(root: string, options: LockOptions = {}): Prom
       await fs.rm(lockDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A holder on this machine whose process is gone need not wait for the
+ * heartbeat to go stale. Holders on other machines always do.
+ */
+function isDeadLocalProcess(owner: string): boolean {
+  const match = /^pid (\d+) on (.+)$/.exec(owner);
+  if (!match || match[2] !== os.hostname()) return false;
+  try {
+    process.kill(Number(match[1]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** A fresh folder inside the root for this run's downloads and new plugin folders. */

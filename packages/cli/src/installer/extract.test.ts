@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +67,6 @@ async function expectRefused(
   expect(error).toBeInstanceOf(InstallError);
   const installError = error as InstallError;
   expect({ code: installError.code, message: installError.message }).toEqual({ code, message: expect.any(String) });
-  if (process.env.SHOW_MESSAGES) process.stdout.write(`${installError.code}: ${installError.message}\n`);
   expect(installError.message).not.toMatch(/[\r\n]/);
   expect(installError.message).toContain(file);
   expect(exists(dest)).toBe(false);
@@ -183,6 +183,43 @@ describe('extractTarball: npm tarballs', () => {
     const file = await archive(npmPackage(), { trailingZeros: 200_000_000, level: 1 });
     const result = await extractTarball(file, dest, { prefix: 'first-component', maxArchiveBytes: 10_000_000 });
     expect(result.files).toBe(10);
+  });
+
+  it('streams a large file to disk intact', async () => {
+    const data = crypto.randomBytes(30_000_000);
+    const result = await extractTarball(await archive([{ path: 'package/big.bin', body: data }], { level: 1 }), dest, {
+      prefix: 'first-component',
+    });
+    expect(result).toEqual({ files: 1, bytes: data.length });
+    const written = fs.readFileSync(path.join(dest, 'big.bin'));
+    expect(crypto.createHash('sha256').update(written).digest('hex')).toBe(crypto.createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('extracts thousands of small files', async () => {
+    const entries: TarEntry[] = Array.from({ length: 3000 }, (_, i) => ({
+      path: `package/d${i % 30}/f${i}.js`,
+      body: `module.exports = ${i};\n`,
+    }));
+    const result = await extractTarball(await archive(entries), dest, { prefix: 'first-component' });
+    expect(result.files).toBe(3000);
+    expect(fs.readFileSync(path.join(dest, 'd7/f2137.js'), 'utf8')).toBe('module.exports = 2137;\n');
+  });
+
+  it('leaves no file descriptor open, after success or refusal', async () => {
+    if (!fs.existsSync('/proc/self/fd')) return;
+    const good = await archive(npmPackage());
+    const bad = await archive(malicious.symlinkUpAndOut());
+    const truncated = await archive(npmPackage());
+    fs.truncateSync(truncated, Math.floor(fs.statSync(truncated).size / 2));
+    const before = fs.readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 20; i++) {
+      const target = path.join(root, `fd-${i}`);
+      await extractTarball(good, target, { prefix: 'first-component' });
+      await expect(extractTarball(bad, `${target}-bad`, { prefix: 'first-component' })).rejects.toBeInstanceOf(InstallError);
+      await expect(extractTarball(truncated, `${target}-cut`, { prefix: 'first-component' })).rejects.toBeInstanceOf(InstallError);
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(fs.readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before);
   });
 
   it('extracts into an existing empty folder', async () => {
@@ -445,6 +482,15 @@ describe('extractTarball: sizes and counts', () => {
     expect(result.files).toBe(9);
   });
 
+  it('refuses more than 50 000 entries by default, counting entries outside the prefix', async () => {
+    const entries: TarEntry[] = [
+      { path: 'plugin/package.json', body: '{}' },
+      ...Array.from({ length: 50_000 }, (_, i) => ({ path: `other/${i}`, type: 'dir' as const })),
+    ];
+    const error = await expectRefused(entries, 'TOO_MANY_ENTRIES', { prefix: 'plugin', archiveOptions: { level: 1 } });
+    expect(error.message).toContain('more than 50000 entries');
+  });
+
   it('refuses invalid limits', async () => {
     const file = await archive(npmPackage());
     await expect(extractTarball(file, dest, { prefix: 'package', maxEntryBytes: -1 })).rejects.toMatchObject({
@@ -476,6 +522,19 @@ describe('extractTarball: broken archives', () => {
     await expectRefused(file, 'CORRUPT_ARCHIVE');
   });
 
+  it('refuses an archive that ends inside a header', async () => {
+    const file = path.join(root, 'cut-header.tar');
+    const whole = tarBuffer([{ path: 'package/a.js', body: 'a' }, { path: 'package/b.js', body: 'b' }], { end: false });
+    fs.writeFileSync(file, whole.subarray(0, 1024 + 100));
+    await expectRefused(file, 'CORRUPT_ARCHIVE');
+  });
+
+  it('tolerates an archive without the end-of-archive marker that ends after a whole entry', async () => {
+    const file = path.join(root, 'no-eof.tar');
+    fs.writeFileSync(file, tarBuffer([{ path: 'package/a.js', body: 'a' }], { end: false }));
+    await expect(extractTarball(file, dest, { prefix: 'first-component' })).resolves.toEqual({ files: 1, bytes: 1 });
+  });
+
   it('refuses a file that is not a tar archive', async () => {
     const file = path.join(root, 'not-a-tar.tgz');
     fs.writeFileSync(file, 'this is not an archive at all\n'.repeat(100));
@@ -497,6 +556,12 @@ describe('extractTarball: broken archives', () => {
     fs.writeFileSync(file, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]));
     const error = await expectRefused(file, 'UNSUPPORTED_ARCHIVE');
     expect(error.message).toContain('zstd');
+  });
+
+  it('reports a file system failure as EXTRACT_FAILED naming the entry, without the long path', async () => {
+    const long = `package/${'x'.repeat(300)}.js`;
+    const error = await expectRefused([{ path: 'package/package.json', body: '{}' }, { path: long, body: 'x' }], 'EXTRACT_FAILED');
+    expect(error.message).toMatch(/ENAMETOOLONG \(open\)$/);
   });
 
   it('reports a missing archive', async () => {

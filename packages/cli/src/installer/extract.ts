@@ -25,10 +25,18 @@ import { InstallError } from './errors';
  *   and the decompressed stream (gzip bombs) are capped, and so is the number
  *   of entries;
  * - modes: files 0o644, or 0o755 when any exec bit is set; folders 0o755; no
- *   setuid/setgid/sticky, no group/other write, no ownership change.
+ *   setuid/setgid/sticky, no group/other write, no ownership change; times
+ *   are not kept.
  *
- * On any failure `dest` is removed and an `InstallError` is thrown whose
- * one-line message names the entry and the archive.
+ * Nothing here runs package scripts. On any failure `dest` is removed and an
+ * `InstallError` is thrown whose one-line message names the entry and the
+ * archive. Its codes: `UNSAFE_PATH`, `UNSAFE_SYMLINK`, `UNSAFE_HARDLINK`,
+ * `UNSUPPORTED_ENTRY_TYPE`, `ENTRY_CONFLICT`, `ENTRY_TOO_LARGE`,
+ * `ARCHIVE_TOO_LARGE`, `TOO_MANY_ENTRIES`, `EMPTY_ARCHIVE`, `CORRUPT_ARCHIVE`,
+ * `UNSUPPORTED_ARCHIVE` (zstd, xz, bzip2), `ARCHIVE_NOT_FOUND`,
+ * `ARCHIVE_UNREADABLE`, `EXTRACT_FAILED` (a file system error); and, before
+ * anything is written (dest then left as it was): `INVALID_PREFIX`,
+ * `INVALID_LIMIT`, `INVALID_DESTINATION`, `DESTINATION_NOT_EMPTY`.
  */
 
 export const DEFAULT_MAX_ENTRY_BYTES = 40_000_000;
@@ -103,7 +111,7 @@ type Plan =
   | { kind: 'dir'; rel: string[] }
   | { kind: 'file'; rel: string[]; size: number; mode: number }
   | { kind: 'symlink'; rel: string[]; target: string }
-  | { kind: 'hardlink'; rel: string[]; target: string[] };
+  | { kind: 'hardlink'; rel: string[]; target: string[]; targetName: string };
 
 type Kind = 'dir' | 'file' | 'symlink';
 
@@ -200,8 +208,7 @@ class Extraction {
   /** Turns any failure into the one-line `InstallError` the caller sees. */
   asInstallError(error: unknown): InstallError {
     if (error instanceof InstallError) return error;
-    const e = error as NodeJS.ErrnoException;
-    return new InstallError(`Cannot extract ${this.label}: ${oneLine(e?.message ?? String(error))}`, 'EXTRACT_FAILED');
+    return new InstallError(`Cannot extract ${this.label}: ${describeFsError(error)}`, 'EXTRACT_FAILED');
   }
 
   // ---- reading -------------------------------------------------------------
@@ -269,6 +276,11 @@ class Extraction {
         if (!this.parser.write(chunk)) await this.drained();
         // The end-of-archive marker: whatever follows is never read.
         if (this.sawEof || this.hasFailed()) break;
+      }
+      // Without the marker, an archive may end after a whole entry (tolerated,
+      // as GNU tar does) but not inside a header.
+      if (!this.sawEof && !this.hasFailed() && this.streamBytes % 512 !== 0) {
+        throw new InstallError(`Cannot extract ${this.label}: not a valid tar archive (it ends inside a header)`, 'CORRUPT_ARCHIVE');
       }
     } catch (error) {
       if (error instanceof InstallError) throw error;
@@ -395,7 +407,7 @@ class Extraction {
       if (!targetRel || targetRel.length === 0) {
         throw this.refuse(name, `is a hard link to ${quote(target)}, outside the plugin folder`, 'UNSAFE_HARDLINK');
       }
-      return { kind: 'hardlink', rel, target: targetRel };
+      return { kind: 'hardlink', rel, target: targetRel, targetName: target };
     }
     const what = TYPE_NAMES[type] ?? 'of an unsupported type';
     throw this.refuse(name, `is ${what}, which is never extracted`, 'UNSUPPORTED_ENTRY_TYPE');
@@ -420,10 +432,7 @@ class Extraction {
       }
     } catch (error) {
       if (error instanceof InstallError || this.hasFailed()) throw error;
-      throw new InstallError(
-        `Cannot extract entry ${quote(name)} of ${this.label}: ${oneLine((error as Error).message)}`,
-        'EXTRACT_FAILED',
-      );
+      throw new InstallError(`Cannot extract entry ${quote(name)} of ${this.label}: ${describeFsError(error)}`, 'EXTRACT_FAILED');
     }
   }
 
@@ -480,7 +489,7 @@ class Extraction {
     if (this.kinds.get(targetKey) !== 'file' || targetKey === key(plan.rel)) {
       throw this.refuse(
         name,
-        `is a hard link to ${quote(targetKey)}, which is not a regular file extracted before it`,
+        `is a hard link to ${quote(plan.targetName)}, which is not a regular file extracted before it`,
         'UNSAFE_HARDLINK',
       );
     }
@@ -744,6 +753,13 @@ function formatBytes(bytes: number): string {
 function quote(value: string): string {
   const short = value.length > 200 ? `${value.slice(0, 200)}…` : value;
   return JSON.stringify(short).replace(/[\u0080-\u009f\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** An fs error without the (possibly huge) path Node puts in its message, e.g. `ENOSPC (write)`. */
+function describeFsError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (e?.code && e.syscall) return `${e.code} (${e.syscall})`;
+  return oneLine(e?.message ?? String(error)).slice(0, 300);
 }
 
 function oneLine(message: string): string {

@@ -125,6 +125,9 @@ async function installOne(
   const base = { key: plugin.key, package: plugin.package };
   if (!plugin.isEnabled) return { ...base, status: 'disabled' };
   try {
+    if (plugin.preInstalled && !isLocalPath(plugin.package)) {
+      return { ...base, status: 'unchanged', record: await findPreInstalled(plugin, root) };
+    }
     const source = sourceFor(plugin);
     const sourceFingerprint = await source.fingerprint(plugin, settings);
     const fingerprint = sourceFingerprint
@@ -148,6 +151,25 @@ async function installOne(
     const e = error instanceof InstallError ? error : new InstallError(`${plugin.package}: ${(error as Error).message}`, 'INSTALL_FAILED');
     return { ...base, status: 'failed', error: { code: e.code, message: e.message } };
   }
+}
+
+/**
+ * `preInstalled: true` for a package that is not a local folder: it must
+ * already be in the root (put there by an image build, say). Nothing is
+ * fetched; its config is merged all the same.
+ */
+async function findPreInstalled(plugin: ResolvedPlugin, root: string): Promise<InstalledRecord> {
+  const wanted = plugin.key.includes('@npm:') ? plugin.key.split('@npm:')[1] : plugin.key;
+  for (const folder of await fs.readdir(root)) {
+    if (folder.startsWith('.')) continue;
+    const pkg = await fs
+      .readFile(path.join(root, folder, 'package.json'), 'utf8')
+      .then(text => JSON.parse(text), () => undefined);
+    if (pkg?.name === wanted) {
+      return { key: plugin.key, package: plugin.package, folder, name: pkg.name, version: pkg.version, source: 'local', fingerprint: 'preinstalled' };
+    }
+  }
+  throw new InstallError(`${plugin.package}: marked preInstalled but no folder in ${root} holds ${wanted}`, 'PREINSTALLED_MISSING');
 }
 
 function sourceFor(plugin: ResolvedPlugin): PluginSource {

@@ -1,11 +1,15 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import pacote from 'pacote';
 import { isLocalPath, type ResolvedPlugin } from '../config/layers';
 import { InstallError } from '../errors';
-import { extractTarball } from '../extract';
 import { redact } from './npmrc';
 import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
+
+/**
+ * pacote takes ~0.2 s to load; an unchanged re-run of pinned packages never
+ * needs it, so it is loaded on first use.
+ */
+const loadPacote = () => import('pacote').then(m => (m as any).default ?? m) as Promise<typeof import('pacote')>;
 
 /** An exact version: the only npm spec whose content cannot change. */
 const EXACT_VERSION = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -41,6 +45,7 @@ export const npmSource: PluginSource = {
       );
     }
     const tarball = path.join(settings.downloadDir, `${crypto.randomUUID()}.tgz`);
+    const pacote = await loadPacote();
     await npmCall(plugin, settings, () =>
       pacote.tarball.file(manifest._resolved, tarball, {
         ...pacoteOptions(settings),
@@ -50,6 +55,7 @@ export const npmSource: PluginSource = {
     );
     const folder = `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}`;
     const dir = path.join(stagingDir, folder);
+    const { extractTarball } = await import('../extract');
     await extractTarball(tarball, dir, {
       prefix: 'first-component',
       maxEntryBytes: settings.maxEntryBytes,
@@ -85,6 +91,7 @@ function sameIntegrity(a: string, b: string): boolean {
 }
 
 async function resolveManifest(plugin: ResolvedPlugin, settings: InstallSettings) {
+  const pacote = await loadPacote();
   return npmCall(plugin, settings, () =>
     pacote.manifest(plugin.package, { ...pacoteOptions(settings), fullMetadata: false }),
   );

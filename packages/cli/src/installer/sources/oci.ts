@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { InstallError } from '../errors';
-import { extractTarball } from '../extract';
-import { choosePluginPath, OciClient, parseOciReference, type OciReference, type PulledManifest } from '../oci';
+import { parseOciReference } from '../oci/reference';
+import type { OciClient, OciReference, PulledManifest } from '../oci';
 import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
 
 /**
@@ -22,13 +22,16 @@ export const ociSource: PluginSource = {
     const always = plugin.pullPolicy === 'Always' || (!plugin.pullPolicy && ref.tag === 'latest');
     if (!always) return `oci:${plugin.package}`;
     // Always: what the tag points at now (a HEAD request, no download).
-    const digest = await clientFor(settings).headManifestDigest(ref);
+    const digest = await (await clientFor(settings)).headManifestDigest(ref);
     return `oci:${plugin.package}:${digest}`;
   },
 
   async fetch({ plugin, stagingDir, settings }: FetchRequest): Promise<FetchResult> {
     const ref = parseOciReference(plugin.package);
     const image = await pullImage(ref, settings);
+    // Loaded on first use: an unchanged re-run never talks to a registry.
+    const { choosePluginPath } = await import('../oci/annotations');
+    const { extractTarball } = await import('../extract');
     const pluginPath = choosePluginPath(ref, image.manifest.annotations);
     const dir = path.join(stagingDir, pluginPath);
     // RHDH reads the first layer only; a plugin folder may be in any of them.
@@ -72,7 +75,7 @@ function pullImage(ref: OciReference, settings: InstallSettings): Promise<Pulled
   let pending = settings.cache.get(key) as Promise<PulledImage> | undefined;
   if (!pending) {
     pending = (async () => {
-      const client = clientFor(settings);
+      const client = await clientFor(settings);
       const manifest = await client.getManifest(ref);
       const layers: string[] = [];
       for (const layer of manifest.layers) {
@@ -90,9 +93,10 @@ function pullImage(ref: OciReference, settings: InstallSettings): Promise<Pulled
 /** One client per run, so registry tokens are fetched once. */
 const clients = new WeakMap<InstallSettings, OciClient>();
 
-function clientFor(settings: InstallSettings): OciClient {
+async function clientFor(settings: InstallSettings): Promise<OciClient> {
   let client = clients.get(settings);
   if (!client) {
+    const { OciClient } = await import('../oci/client');
     client = new OciClient({
       insecureRegistries: settings.insecureRegistries,
       timeoutMs: settings.network.timeoutMs,
