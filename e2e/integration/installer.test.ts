@@ -190,6 +190,19 @@ describe('plugins install', () => {
     assert.match(ws.appConfig(), /^a: 2$/m);
   });
 
+  it('re-installs a local plugin whose folder changed, and only then', async () => {
+    const ws = new Workspace();
+    const source = path.join(ws.dir, 'dist/local-plugin');
+    fs.mkdirSync(source, { recursive: true });
+    fs.writeFileSync(path.join(source, 'package.json'), '{"name":"local-plugin","version":"1.0.0"}');
+    ws.config('plugins:\n  - package: ./dist/local-plugin\n');
+    assert.equal((await ws.install()).json.plugins[0].status, 'installed');
+    assert.equal((await ws.install()).json.plugins[0].status, 'unchanged');
+    fs.writeFileSync(path.join(source, 'index.js'), 'module.exports = 42;\n');
+    assert.equal((await ws.install()).json.plugins[0].status, 'installed');
+    assert.equal(fs.readFileSync(path.join(ws.root, 'local-plugin/index.js'), 'utf8'), 'module.exports = 42;\n');
+  });
+
   it('upgrades a plugin and removes the ones no longer configured', async () => {
     const ws = new Workspace().npmrc(registryLine());
     ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0') + entry('@acme/plugin-b@2.0.0'));

@@ -9,7 +9,8 @@ interface ListOptions {
 /** `devportal plugins list`: what the last install put in the root. */
 export async function listCommand(options: ListOptions) {
   const root = path.resolve(options.root);
-  const plugins = Object.values(await readState(root)).map(record => ({
+  const state = await readState(root);
+  const installed = Object.values(state?.plugins ?? {}).map(record => ({
     package: record.package,
     name: record.name,
     version: record.version,
@@ -19,6 +20,8 @@ export async function listCommand(options: ListOptions) {
     digest: record.digest,
     enabled: true,
   }));
+  const disabled = (state?.disabled ?? []).map(d => ({ package: d.package, enabled: false }));
+  const plugins = [...installed, ...disabled];
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ root, plugins })}\n`);
     return;
@@ -27,7 +30,8 @@ export async function listCommand(options: ListOptions) {
     process.stdout.write(`No plugins installed in ${root}\n`);
     return;
   }
-  for (const p of plugins) {
+  for (const p of installed) {
     process.stdout.write(`${p.name}@${p.version}\t${p.source}\t${p.folder}\t${p.integrity ?? p.digest ?? ''}\n`);
   }
+  for (const p of disabled) process.stdout.write(`${p.package}\tdisabled\n`);
 }

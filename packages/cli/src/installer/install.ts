@@ -1,19 +1,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
+import { writeFileAtomically } from '../lib/files';
 import { acquireLock, createStaging, recover, switchRoot, type LockOptions } from './activate';
-import { isLocalPath, resolvePluginConfig, type ResolvedPlugin } from './config/layers';
-import { mergePluginConfigs } from './config/merge';
+import { isLocalPath, type ResolvedPlugin } from './config/layers';
 import { InstallError } from './errors';
-import { localSource } from './sources/local';
+import { localFingerprint, localSource } from './sources/local';
 import { npmSource } from './sources/npm';
 import { readNpmSettings } from './sources/npmrc';
 import { ociSource } from './sources/oci';
 import type { InstalledRecord, InstallSettings, PluginSource } from './sources/types';
+import { hashInputs, isIntact, readState, STATE_FILE, type InstallState } from './state';
 
 export const APP_CONFIG_FILE = 'app-config.dynamic-plugins.yaml';
-export const STATE_FILE = '.devportal-installed.json';
+export { STATE_FILE, readState };
 
 export interface InstallOptions {
   configFile: string;
@@ -56,70 +56,132 @@ export interface InstallOutcome {
 export async function installPlugins(options: InstallOptions): Promise<InstallOutcome> {
   const root = path.resolve(options.root);
   const configFile = path.resolve(options.configFile);
-  const config = await resolvePluginConfig(configFile);
-  const appConfig: Record<string, any> = mergePluginConfigs(config.plugins);
-  appConfig.dynamicPlugins = { ...(appConfig.dynamicPlugins ?? {}), rootDirectory: root };
-
+  const settingsKey = {
+    skipIntegrity: options.skipIntegrity ?? false,
+    insecureRegistries: options.insecureRegistries ?? [],
+    maxEntryBytes: options.maxEntryBytes ?? 40_000_000,
+    maxArchiveBytes: options.maxArchiveBytes ?? 500_000_000,
+  };
   const lock = await acquireLock(root, {
     ...options.lock,
     onWait: owner => options.onProgress?.(`waiting for another installer (${owner})`),
   });
-  let staging: string | undefined;
+  let staging: Promise<string> | undefined;
+  // Created on first fetch: an unchanged re-run touches nothing but the app-config.
+  const getStaging = () => (staging ??= createStaging(root));
+  let downloads: Promise<string> | undefined;
   try {
-    await recover(root);
+    const recovered = await recover(root);
     const previous = await readState(root);
-    staging = await createStaging(root);
+    if (!recovered && previous && (await isUnchanged(root, configFile, previous, settingsKey))) {
+      return unchangedOutcome(root, configFile, previous);
+    }
+
+    // Parsing is loaded here, not at the top: the check above needs none of it.
+    const { resolvePluginConfig } = await import('./config/layers');
+    const { mergePluginConfigs } = await import('./config/merge');
+    const { default: YAML } = await import('yaml');
+    const config = await resolvePluginConfig(configFile);
+    const appConfig: Record<string, any> = mergePluginConfigs(config.plugins);
+    appConfig.dynamicPlugins = { ...(appConfig.dynamicPlugins ?? {}), rootDirectory: root };
+
     const settings: InstallSettings = {
+      ...settingsKey,
       configDir: path.dirname(configFile),
-      skipIntegrity: options.skipIntegrity ?? false,
-      insecureRegistries: options.insecureRegistries ?? [],
-      maxEntryBytes: options.maxEntryBytes ?? 40_000_000,
-      maxArchiveBytes: options.maxArchiveBytes ?? 500_000_000,
-      downloadDir: path.join(staging, '.downloads'),
+      downloads: () =>
+        (downloads ??= getStaging().then(async dir => {
+          await fs.mkdir(path.join(dir, '.downloads'), { recursive: true });
+          return path.join(dir, '.downloads');
+        })),
       npm: readNpmSettings(path.dirname(configFile)),
       network: { timeoutMs: 60_000, retries: 3, minBackoffMs: 500, ...options.network },
       cache: new Map(),
       log: message => options.onProgress?.(message),
     };
-    await fs.mkdir(settings.downloadDir, { recursive: true });
-
+    const previousRecords = previous?.plugins ?? {};
     const outcomes = await mapLimit(config.plugins, options.concurrency ?? 4, plugin =>
-      installOne(plugin, previous, root, staging!, settings),
+      installOne(plugin, previousRecords, root, getStaging, settings),
     );
     const failed = outcomes.filter(o => o.status === 'failed');
     const kept = outcomes.filter(o => o.record);
     const clash = findFolderClash(kept);
-    if (clash) failed.push(clash);
-    if (failed.length > 0) {
+    if (failed.length > 0 || clash) {
       return { ok: false, root, configFile, plugins: clash ? [...outcomes, clash] : outcomes, removed: [], warnings: config.warnings };
     }
 
-    const state = Object.fromEntries(kept.map(o => [o.key, o.record!]));
     const folders = new Set(kept.map(o => o.record!.folder));
-    const removed = Object.values(previous)
+    const removed = Object.values(previousRecords)
       .map(r => r.folder)
       .filter(folder => !folders.has(folder));
-    await fs.writeFile(path.join(staging, APP_CONFIG_FILE), YAML.stringify(appConfig));
-    await fs.writeFile(path.join(staging, STATE_FILE), JSON.stringify(state, null, 2));
-    await switchRoot(root, {
-      staging,
-      replace: outcomes.filter(o => o.status === 'installed').map(o => o.record!.folder),
-      remove: removed,
-      files: [APP_CONFIG_FILE, STATE_FILE],
-    });
-    staging = undefined; // switched: nothing left to clean
+    const installed = outcomes.filter(o => o.status === 'installed').map(o => o.record!.folder);
+    const state: InstallState = {
+      version: 1,
+      files: config.files,
+      inputs: await hashInputs(config.files, settingsKey),
+      offline: config.plugins.every(p => !p.isEnabled || p.preInstalled || sourceFor(p).checksOffline(p)),
+      plugins: Object.fromEntries(kept.map(o => [o.key, o.record!])),
+      disabled: outcomes.filter(o => o.status === 'disabled').map(o => ({ key: o.key, package: o.package })),
+      warnings: config.warnings,
+    };
+    const appConfigText = YAML.stringify(appConfig);
+    const stateText = JSON.stringify(state, null, 2);
+
+    if (installed.length === 0 && removed.length === 0) {
+      // Same plugins: only the merged config or the state may differ.
+      await writeIfChanged(path.join(root, APP_CONFIG_FILE), appConfigText);
+      await writeIfChanged(path.join(root, STATE_FILE), stateText);
+    } else {
+      const dir = await getStaging();
+      await fs.writeFile(path.join(dir, APP_CONFIG_FILE), appConfigText);
+      await fs.writeFile(path.join(dir, STATE_FILE), stateText);
+      await switchRoot(root, { staging: dir, replace: installed, remove: removed, files: [APP_CONFIG_FILE, STATE_FILE] });
+      staging = undefined; // switched: nothing left to clean
+    }
     return { ok: true, root, configFile, plugins: outcomes, removed, warnings: config.warnings };
   } finally {
-    if (staging) await fs.rm(staging, { recursive: true, force: true });
+    if (staging) await fs.rm(await staging, { recursive: true, force: true });
     await lock.release();
   }
+}
+
+/**
+ * The quick check of an unchanged re-run, before any YAML is parsed: the
+ * config files and options hash as last time, every plugin can be checked
+ * offline, every folder still holds its package and no local source folder
+ * changed.
+ */
+async function isUnchanged(root: string, configFile: string, state: InstallState, settingsKey: unknown): Promise<boolean> {
+  if (!state.offline || state.files[0] !== configFile) return false;
+  if ((await hashInputs(state.files, settingsKey)) !== state.inputs) return false;
+  if (!(await fs.stat(path.join(root, APP_CONFIG_FILE)).catch(() => undefined))) return false;
+  for (const record of Object.values(state.plugins)) {
+    if (!(await isIntact(root, record))) return false;
+    if (record.sourceDir) {
+      const current = await localFingerprint(record.sourceDir).catch(() => undefined);
+      if (current !== record.sourceFingerprint) return false;
+    }
+  }
+  return true;
+}
+
+function unchangedOutcome(root: string, configFile: string, state: InstallState): InstallOutcome {
+  const plugins: PluginOutcome[] = [
+    ...Object.values(state.plugins).map(record => ({ key: record.key, package: record.package, status: 'unchanged' as const, record })),
+    ...state.disabled.map(d => ({ ...d, status: 'disabled' as const })),
+  ];
+  return { ok: true, root, configFile, plugins, removed: [], warnings: state.warnings };
+}
+
+async function writeIfChanged(file: string, content: string) {
+  const current = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (current !== content) await writeFileAtomically(file, content);
 }
 
 async function installOne(
   plugin: ResolvedPlugin,
   previous: Record<string, InstalledRecord>,
   root: string,
-  staging: string,
+  getStaging: () => Promise<string>,
   settings: InstallSettings,
 ): Promise<PluginOutcome> {
   const base = { key: plugin.key, package: plugin.package };
@@ -138,6 +200,7 @@ async function installOne(
       return { ...base, status: 'unchanged', record: old };
     }
     settings.log(`${plugin.package}: fetching (${source.kind})`);
+    const staging = await getStaging();
     const fetchDir = path.join(staging, `.fetch-${crypto.randomUUID()}`);
     await fs.mkdir(fetchDir);
     const fetched = await source.fetch({ plugin, stagingDir: fetchDir, settings });
@@ -146,7 +209,11 @@ async function installOne(
       throw new InstallError(`${plugin.package}: another plugin is also installed as ${fetched.record.folder}`, 'FOLDER_CLASH');
     });
     settings.log(`${plugin.package}: installed ${fetched.record.name}@${fetched.record.version}`);
-    return { ...base, status: 'installed', record: { ...fetched.record, key: plugin.key, package: plugin.package, fingerprint } };
+    return {
+      ...base,
+      status: 'installed',
+      record: { ...fetched.record, key: plugin.key, package: plugin.package, fingerprint, sourceFingerprint },
+    };
   } catch (error) {
     const e = error instanceof InstallError ? error : new InstallError(`${plugin.package}: ${(error as Error).message}`, 'INSTALL_FAILED');
     return { ...base, status: 'failed', error: { code: e.code, message: e.message } };
@@ -180,16 +247,6 @@ function sourceFor(plugin: ResolvedPlugin): PluginSource {
 
 const isTarball = (spec: string) => spec.endsWith('.tgz') || spec.endsWith('.tar.gz');
 
-/** The folder still holds the package we installed there. */
-async function isIntact(root: string, record: InstalledRecord): Promise<boolean> {
-  try {
-    const pkg = JSON.parse(await fs.readFile(path.join(root, record.folder, 'package.json'), 'utf8'));
-    return pkg.name === record.name && pkg.version === record.version;
-  } catch {
-    return false;
-  }
-}
-
 function findFolderClash(outcomes: PluginOutcome[]): PluginOutcome | undefined {
   const seen = new Map<string, PluginOutcome>();
   for (const outcome of outcomes) {
@@ -201,14 +258,6 @@ function findFolderClash(outcomes: PluginOutcome[]): PluginOutcome | undefined {
     seen.set(outcome.record!.folder, outcome);
   }
   return undefined;
-}
-
-export async function readState(root: string): Promise<Record<string, InstalledRecord>> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(root, STATE_FILE), 'utf8'));
-  } catch {
-    return {};
-  }
 }
 
 const hash = (text: string) => crypto.createHash('sha256').update(text).digest('hex');

@@ -13,10 +13,13 @@ import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from '.
 export const localSource: PluginSource = {
   kind: 'local',
 
+  checksOffline(plugin) {
+    return !plugin.forceDownload;
+  },
+
   async fingerprint(plugin, settings) {
     if (plugin.forceDownload) return undefined;
-    const dir = await packageDir(plugin, settings);
-    return `local:${dir}:${await folderFingerprint(dir)}`;
+    return localFingerprint(await packageDir(plugin, settings));
   },
 
   async fetch({ plugin, stagingDir, settings }: FetchRequest): Promise<FetchResult> {
@@ -26,7 +29,7 @@ export const localSource: PluginSource = {
     const dir = path.join(stagingDir, folder);
     // Copies links as links; a plugin's own node_modules may use them.
     await fs.cp(source, dir, { recursive: true, verbatimSymlinks: true });
-    return { dir, record: { folder, name: pkg.name, version: pkg.version, source: 'local' } };
+    return { dir, record: { folder, name: pkg.name, version: pkg.version, source: 'local', sourceDir: source } };
   },
 };
 
@@ -47,6 +50,10 @@ async function readPackageJson(dir: string, plugin: ResolvedPlugin): Promise<{ n
     // reported below
   }
   throw new InstallError(`${plugin.package}: ${dir} holds no package.json with a name and version`, 'NOT_A_PACKAGE');
+}
+
+export async function localFingerprint(dir: string): Promise<string> {
+  return `local:${dir}:${await folderFingerprint(dir)}`;
 }
 
 /** A hash over every file's path, size and modification time. */

@@ -23,10 +23,13 @@ const EXACT_VERSION = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 export const npmSource: PluginSource = {
   kind: 'npm',
 
+  checksOffline(plugin) {
+    return !plugin.forceDownload && plugin.pullPolicy !== 'Always' && EXACT_VERSION.test(plugin.package) && !!plugin.integrity;
+  },
+
   async fingerprint(plugin, settings) {
     if (plugin.forceDownload) return undefined;
-    const pinned = EXACT_VERSION.test(plugin.package) && plugin.integrity;
-    if (pinned && plugin.pullPolicy !== 'Always') {
+    if (this.checksOffline(plugin)) {
       return `npm:${plugin.package}:${plugin.integrity}`;
     }
     // A range, a dist-tag or Always: ask the registry which version that is
@@ -44,11 +47,12 @@ export const npmSource: PluginSource = {
         'INTEGRITY_MISMATCH',
       );
     }
-    const tarball = path.join(settings.downloadDir, `${crypto.randomUUID()}.tgz`);
+    const tarball = path.join(await settings.downloads(), `${crypto.randomUUID()}.tgz`);
     const pacote = await loadPacote();
+    const options = await pacoteOptions(settings);
     await npmCall(plugin, settings, () =>
       pacote.tarball.file(manifest._resolved, tarball, {
-        ...pacoteOptions(settings),
+        ...options,
         // pacote verifies the bytes against this before the file is kept.
         integrity: integrity ?? manifest._integrity,
       }),
@@ -92,18 +96,19 @@ function sameIntegrity(a: string, b: string): boolean {
 
 async function resolveManifest(plugin: ResolvedPlugin, settings: InstallSettings) {
   const pacote = await loadPacote();
+  const options = await pacoteOptions(settings);
   return npmCall(plugin, settings, () =>
-    pacote.manifest(plugin.package, { ...pacoteOptions(settings), fullMetadata: false }),
+    pacote.manifest(plugin.package, { ...options, fullMetadata: false }),
   );
 }
 
-function pacoteOptions(settings: InstallSettings) {
+async function pacoteOptions(settings: InstallSettings) {
   return {
     ...settings.npm.options,
     where: settings.configDir,
     ignoreScripts: true,
     // Never consult or fill npm's shared cache: what we verify is what we got.
-    cache: path.join(settings.downloadDir, '.npm-cache'),
+    cache: path.join(await settings.downloads(), '.npm-cache'),
     preferOnline: true,
     timeout: settings.network.timeoutMs,
     retry: {

@@ -15,12 +15,17 @@ import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from '.
 export const ociSource: PluginSource = {
   kind: 'oci',
 
+  checksOffline(plugin) {
+    if (plugin.forceDownload) return false;
+    const ref = parseOciReference(plugin.package);
+    const always = plugin.pullPolicy === 'Always' || (!plugin.pullPolicy && ref.tag === 'latest');
+    return !!ref.digest || !always;
+  },
+
   async fingerprint(plugin, settings) {
     if (plugin.forceDownload) return undefined;
     const ref = parseOciReference(plugin.package);
-    if (ref.digest) return `oci:${plugin.package}`;
-    const always = plugin.pullPolicy === 'Always' || (!plugin.pullPolicy && ref.tag === 'latest');
-    if (!always) return `oci:${plugin.package}`;
+    if (this.checksOffline(plugin)) return `oci:${plugin.package}`;
     // Always: what the tag points at now (a HEAD request, no download).
     const digest = await (await clientFor(settings)).headManifestDigest(ref);
     return `oci:${plugin.package}:${digest}`;
@@ -79,7 +84,7 @@ function pullImage(ref: OciReference, settings: InstallSettings): Promise<Pulled
       const manifest = await client.getManifest(ref);
       const layers: string[] = [];
       for (const layer of manifest.layers) {
-        const file = path.join(settings.downloadDir, `${crypto.randomUUID()}.layer`);
+        const file = path.join(await settings.downloads(), `${crypto.randomUUID()}.layer`);
         await client.fetchBlob(ref, layer.digest, file, { maxBytes: settings.maxArchiveBytes, expectedSize: layer.size });
         layers.push(file);
       }

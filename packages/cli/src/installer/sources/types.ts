@@ -14,6 +14,10 @@ export interface InstalledRecord {
   digest?: string;
   /** Fingerprint of the entry (minus pluginConfig) and, for local ones, of the source folder. */
   fingerprint: string;
+  /** The source's own part of the fingerprint (e.g. a local folder's content hash). */
+  sourceFingerprint?: string;
+  /** For local plugins: the folder it was copied from. */
+  sourceDir?: string;
 }
 
 export interface InstallSettings {
@@ -23,8 +27,8 @@ export interface InstallSettings {
   insecureRegistries: string[];
   maxEntryBytes: number;
   maxArchiveBytes: number;
-  /** Where downloads go before extraction (same filesystem as the root). */
-  downloadDir: string;
+  /** Where downloads go before extraction (same filesystem as the root); created on first use. */
+  downloads(): Promise<string>;
   /** npm settings from .npmrc and the environment. */
   npm: { options: Record<string, unknown>; secrets: string[] };
   /** Per-request timeout and retries for registries. */
@@ -55,5 +59,7 @@ export interface FetchResult {
 export interface PluginSource {
   kind: SourceKind;
   fingerprint(plugin: ResolvedPlugin, settings: InstallSettings): Promise<string | undefined>;
+  /** Whether `fingerprint` needs no registry for this plugin (pinned or local, not forced). */
+  checksOffline(plugin: ResolvedPlugin): boolean;
   fetch(request: FetchRequest): Promise<FetchResult>;
 }
