@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -312,6 +313,45 @@ describe('plugins install', () => {
     assert.match(lines[0], /@acme\/plugin-a@1\.0\.0: registry unreachable/);
     assert.match(lines[1], /127\.0\.0\.1:9/);
     assert.ok(!result.stderr.includes('    at '), 'no stack trace');
+  });
+
+  it('retries a registry that fails with 500 and then answers', async () => {
+    // A proxy in front of verdaccio that fails the first tarball request.
+    let failures = 0;
+    const proxy = http.createServer(async (req, res) => {
+      if (req.url!.endsWith('.tgz') && failures === 0) {
+        failures++;
+        res.writeHead(500).end('boom');
+        return;
+      }
+      const upstream = await fetch(`${npm.url}${req.url}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
+      const body = Buffer.from(await upstream.arrayBuffer());
+      const text = body.toString().split(npm.url).join(`http://127.0.0.1:${(proxy.address() as any).port}`);
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
+      res.end(req.url!.endsWith('.tgz') ? body : text);
+    });
+    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (proxy.address() as any).port;
+      const ws = new Workspace().npmrc(`registry=http://127.0.0.1:${port}/\n`).config('plugins:\n' + entry('@acme/plugin-b@2.0.0'));
+      const result = await ws.install();
+      assert.equal(result.code, 0, result.stdout);
+      assert.equal(failures, 1, 'the first tarball request failed');
+      assert.ok(ws.folders().includes('acme-plugin-b-2.0.0'));
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it('refuses an archive entry over --max-entry-size and leaves nothing behind', async () => {
+    const big = await npm.publish({ name: '@acme/big', version: '1.0.0', files: { 'dist/big.bin': Buffer.alloc(300_000, 7) } });
+    const ws = new Workspace().npmrc(registryLine()).config(`plugins:\n  - package: "@acme/big@1.0.0"\n    integrity: ${big.integrity}\n`);
+    const result = await ws.install(['--max-entry-size', '100000']);
+    assert.equal(result.code, 1);
+    assert.equal(result.json.plugins[0].error.code, 'ENTRY_TOO_LARGE');
+    assert.match(result.json.plugins[0].error.message, /big\.bin/);
+    assert.deepEqual(ws.folders().filter(f => !f.startsWith('.devportal-install')), []);
+    assert.equal((await ws.install()).code, 0, 'the default 40 MB cap accepts it');
   });
 
   it('names file, line and column of a malformed dynamic-plugins.yaml', async () => {
