@@ -53,6 +53,11 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // DevPortal's own endpoints
 backend.add(import('@devportal/plugin-devportal-backend'));
 
+// Dynamic backend plugins from the dynamic plugins root (installed by
+// `devportal plugins install`), each isolated: one that fails to import,
+// throws or hangs in init is marked failed and the rest start.
+backend.add(import('@devportal/plugin-dynamic-plugins-backend'));
+
 backend.start().catch(error => {
   // Backstage logs a failed start but leaves the process running, unready;
   // exit so that ./devportal, systemd or Kubernetes see the failure.

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot, signInAsGuest, startBackend, type StartedBackend } from '../support/backend.ts';
+import { startRegistry, type StartedRegistry } from '../support/registry.ts';
+import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
+
+/**
+ * Dynamic backend plugins, installed by the real installer from a local
+ * folder, npm (verdaccio) and OCI (docker-registry), loaded by the built
+ * backend. Broken plugins (throw at import, throw in init, hang in init,
+ * incompatible) are isolated; a disabled plugin whose folder is still in the
+ * root is not loaded.
+ */
+const cli = path.join(repoRoot, 'packages/cli/bin/devportal-cli');
+
+/** A backend plugin package as plain CommonJS; `body` is the init code. */
+function pluginPackage(dir: string, name: string, pluginId: string, options: { init?: string; top?: string; packageJson?: object } = {}) {
+  fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name, version: '1.0.0', main: 'dist/index.cjs.js', backstage: { role: 'backend-plugin', pluginId }, ...options.packageJson }),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'dist/index.cjs.js'),
+    `${options.top ?? ''}
+const { createBackendPlugin, coreServices } = require('@backstage/backend-plugin-api');
+const express = require('express');
+exports.default = createBackendPlugin({
+  pluginId: ${JSON.stringify(pluginId)},
+  register(env) {
+    env.registerInit({
+      deps: { httpRouter: coreServices.httpRouter },
+      async init({ httpRouter }) {
+        ${options.init ?? ''}
+        const router = express.Router();
+        router.get('/hello', (req, res) => res.json({ plugin: ${JSON.stringify(name)}, packageJson: require.resolve(${JSON.stringify(`${name}/package.json`)}) }));
+        router.get('/boom', () => { throw new Error('this request fails'); });
+        httpRouter.use(router);
+        httpRouter.addAuthPolicy({ path: '/hello', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({ path: '/boom', allow: 'unauthenticated' });
+      },
+    });
+  },
+});
+`,
+  );
+  return dir;
+}
+
+describe('dynamic backend plugins', () => {
+  let npm: StartedVerdaccio;
+  let oci: StartedRegistry;
+  let asAdmin: StartedBackend;
+  let asNonAdmin: StartedBackend;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-dynamic-backend-'));
+  const root = path.join(work, 'dynamic-plugins-root');
+
+  before(async () => {
+    [npm, oci] = await Promise.all([startVerdaccio(), startRegistry()]);
+    const src = path.join(work, 'plugins');
+    pluginPackage(path.join(src, 'good'), '@fixture/good', 'fixture-good');
+    pluginPackage(path.join(src, 'throws-at-import'), '@fixture/throws-at-import', 'fixture-import', { top: "throw new Error('broken at import');" });
+    pluginPackage(path.join(src, 'throws-in-init'), '@fixture/throws-in-init', 'fixture-init', { init: "throw new Error('broken in init');" });
+    pluginPackage(path.join(src, 'hangs-in-init'), '@fixture/hangs-in-init', 'fixture-hang', { init: 'await new Promise(() => {});' });
+    pluginPackage(path.join(src, 'incompatible'), '@fixture/incompatible', 'fixture-incompatible', {
+      packageJson: { devportal: { compatibility: { backstage: '9.9.0', backendPluginApi: '^9.0.0' } } },
+    });
+    pluginPackage(path.join(src, 'disabled'), '@fixture/disabled', 'fixture-disabled');
+
+    // The same kind of plugin from npm and from OCI.
+    const fromNpm = pluginPackage(path.join(work, 'npm-src'), '@fixture/from-npm', 'fixture-npm');
+    const files = Object.fromEntries(
+      ['dist/index.cjs.js'].map(f => [f, fs.readFileSync(path.join(fromNpm, f))]),
+    );
+    const pkgJson = JSON.parse(fs.readFileSync(path.join(fromNpm, 'package.json'), 'utf8'));
+    const { integrity } = await npm.publish({ name: pkgJson.name, version: pkgJson.version, files, packageJson: pkgJson });
+    const fromOci = pluginPackage(path.join(work, 'oci-src', 'fixture-from-oci'), '@fixture/from-oci', 'fixture-oci');
+    execFileSync(process.execPath, [cli, 'plugin', 'publish', '--oci', `oci://${oci.host}/fixtures/plugins:1.0.0`, fromOci]);
+
+    fs.writeFileSync(path.join(work, '.npmrc'), `registry=${npm.url}/\n`);
+    fs.writeFileSync(
+      path.join(work, 'dynamic-plugins.yaml'),
+      [
+        'plugins:',
+        '  - package: ./plugins/good',
+        '    pluginConfig: { fixture: { greeting: hello } }',
+        '  - package: ./plugins/throws-at-import',
+        '  - package: ./plugins/throws-in-init',
+        '  - package: ./plugins/hangs-in-init',
+        '  - package: ./plugins/incompatible',
+        '  - package: ./plugins/disabled',
+        '    disabled: true',
+        `  - package: "@fixture/from-npm@1.0.0"`,
+        `    integrity: ${integrity}`,
+        `  - package: oci://${oci.host}/fixtures/plugins:1.0.0!fixture-from-oci`,
+        '',
+      ].join('\n'),
+    );
+    execFileSync(process.execPath, [cli, 'plugins', 'install', '--config', 'dynamic-plugins.yaml', '--root', root], {
+      cwd: work,
+      env: { ...process.env, NPM_CONFIG_USERCONFIG: path.join(work, 'none') },
+    });
+    // A folder left behind for the disabled plugin must still not load.
+    fs.cpSync(path.join(src, 'disabled'), path.join(root, 'disabled'), { recursive: true });
+
+    const common = {
+      configFiles: [path.join(root, 'app-config.dynamic-plugins.yaml')],
+      config: { backend: { database: { client: 'better-sqlite3', connection: ':memory:' } }, dynamicPlugins: { backend: { initTimeoutMs: 3000 } } },
+    };
+    [asAdmin, asNonAdmin] = await Promise.all([
+      startBackend(common),
+      startBackend({ ...common, config: { ...common.config, devportal: { admins: ['user:default/jane'] } } }),
+    ]);
+  });
+
+  after(async () => {
+    await Promise.all([asAdmin?.stop(), asNonAdmin?.stop(), npm?.stop(), oci?.stop()]);
+  });
+
+  async function status() {
+    const token = await signInAsGuest(asAdmin.baseUrl);
+    const res = await fetch(`${asAdmin.baseUrl}/api/dynamic-plugins/status`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    return Object.fromEntries(body.plugins.map((p: any) => [p.package, p]));
+  }
+
+  it('starts and stays ready with broken plugins installed', async () => {
+    const res = await fetch(`${asAdmin.baseUrl}/.backstage/health/v1/readiness`);
+    assert.equal(res.status, 200);
+  });
+
+  it('loads plugins from the bundled folder, npm and OCI, with their routes', async () => {
+    for (const [id, name] of [['fixture-good', '@fixture/good'], ['fixture-npm', '@fixture/from-npm'], ['fixture-oci', '@fixture/from-oci']]) {
+      const res = await fetch(`${asAdmin.baseUrl}/api/${id}/hello`);
+      assert.equal(res.status, 200, `${name} answers`);
+      const body = await res.json();
+      assert.equal(body.plugin, name);
+      // resolvePackagePath('<own name>') works: the package resolves to its folder in the root.
+      assert.ok(body.packageJson.startsWith(root), body.packageJson);
+    }
+    const all = await status();
+    assert.equal(all['@fixture/good'].state, 'loaded');
+    assert.equal(all['@fixture/good'].source, 'bundled');
+    assert.equal(all['@fixture/from-npm'].source, 'npm');
+    assert.equal(all['@fixture/from-oci'].source, 'oci');
+    assert.equal(typeof all['@fixture/good'].initMs, 'number');
+  });
+
+  it('marks a plugin that throws at import failed with the reason', async () => {
+    const p = (await status())['@fixture/throws-at-import'];
+    assert.equal(p.state, 'failed');
+    assert.match(p.reason, /import failed: broken at import/);
+  });
+
+  it('marks a plugin that throws in init failed and starts the rest', async () => {
+    const p = (await status())['@fixture/throws-in-init'];
+    assert.equal(p.state, 'failed');
+    assert.match(p.reason, /broken in init/);
+  });
+
+  it('marks a plugin whose init never finishes failed after the timeout', async () => {
+    const p = (await status())['@fixture/hangs-in-init'];
+    assert.equal(p.state, 'failed');
+    assert.match(p.reason, /did not finish within 3000 ms/);
+    assert.ok(asAdmin.logs().includes('@fixture/hangs-in-init'), 'the failure is in the log');
+  });
+
+  it('refuses an incompatible plugin, saying what it needs and what the host has', async () => {
+    const p = (await status())['@fixture/incompatible'];
+    assert.equal(p.state, 'incompatible');
+    assert.match(p.reason, /needs @backstage\/backend-plugin-api \^9\.0\.0, the host has 1\.10\.1/);
+    assert.equal((await fetch(`${asAdmin.baseUrl}/api/fixture-incompatible/hello`)).status, 404);
+  });
+
+  it('does not load a disabled plugin even though its folder is in the root', async () => {
+    assert.ok(fs.existsSync(path.join(root, 'disabled')));
+    assert.equal((await fetch(`${asAdmin.baseUrl}/api/fixture-disabled/hello`)).status, 404);
+    // Listed by its package as written in dynamic-plugins.yaml: nothing of it was read.
+    assert.equal((await status())['./plugins/disabled'].state, 'disabled');
+  });
+
+  it('fails only the request a loaded plugin crashes', async () => {
+    const boom = await fetch(`${asAdmin.baseUrl}/api/fixture-good/boom`);
+    assert.equal(boom.status, 500);
+    assert.equal((await fetch(`${asAdmin.baseUrl}/api/fixture-good/hello`)).status, 200);
+    assert.equal((await fetch(`${asAdmin.baseUrl}/.backstage/health/v1/readiness`)).status, 200);
+  });
+
+  it('serves the status to admins only', async () => {
+    assert.equal((await fetch(`${asAdmin.baseUrl}/api/dynamic-plugins/status`)).status, 401);
+    const token = await signInAsGuest(asNonAdmin.baseUrl);
+    const res = await fetch(`${asNonAdmin.baseUrl}/api/dynamic-plugins/status`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 403);
+  });
+});

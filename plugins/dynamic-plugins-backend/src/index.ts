@@ -1,0 +1,8 @@
+/**
+ * DevPortal's dynamic backend plugin loader.
+ *
+ * @packageDocumentation
+ */
+export { dynamicPluginsLoader as default } from './loader';
+export { incompatibility, declaredCompatibility } from './compatibility';
+export type { DynamicPluginStatus } from './status';
