@@ -35,6 +35,15 @@ export function createProgram(): Command {
 
   const plugin = program.command('plugin').description('Package and publish dynamic plugins');
   plugin
+    .command('export')
+    .description('Turn a built backend plugin or module package into a dynamic plugin package')
+    .argument('[dir]', 'the package folder (default: the current folder)')
+    .option('--from-npm <spec>', 'export a package fetched from npm instead')
+    .option('--out <dir>', 'where the dynamic package folder is written', 'dist-dynamic')
+    .option('--json', 'print a machine-readable result')
+    .action(async (...args) => (await import('./commands/export')).exportCommand(...(args as [any, any])));
+
+  plugin
     .command('publish')
     .description('Publish plugin package folders as one OCI image (RHDH layout, io.backstage.dynamic-packages annotation)')
     .argument('<dirs...>', 'plugin package folders')

@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { InstallError } from '../installer/errors';
+import { HostDependencies } from './hostDependencies';
+import { pruneUnreachable } from './prune';
+
+const run = promisify(execFile);
+const BACKEND_ROLES = ['backend-plugin', 'backend-plugin-module'];
+/** Files of a built package that a dynamic plugin needs at run time. */
+const COPIED = ['dist', 'migrations', 'config.d.ts', 'config.schema.json', 'app-config.dynamic.yaml', 'README.md', 'LICENSE'];
+
+export interface ExportOptions {
+  /** A built package folder (a workspace package or an unpacked npm package). */
+  packageDir: string;
+  /** Where the dynamic package folder is created. */
+  outDir: string;
+  /** The host backend package folder (packages/backend). */
+  hostDir: string;
+  /** The Backstage release of the host (backstage.json). */
+  backstageRelease: string;
+  log?(message: string): void;
+}
+
+export interface ExportResult {
+  dir: string;
+  name: string;
+  version: string;
+  role: string;
+  /** Dependencies copied into the package's node_modules. */
+  bundled: string[];
+  /** Dependencies left to the host. */
+  fromHost: string[];
+  bytes: number;
+}
+
+/**
+ * Turns a built Backstage backend plugin or module package into a dynamic
+ * package: its files, its private dependencies installed into its own
+ * node_modules (no lifecycle scripts), everything the host provides left
+ * out, and compatibility metadata in package.json. The entry point is then
+ * loaded the way the DevPortal backend will load it and must export a
+ * BackendFeature.
+ *
+ * Not `backstage-cli package bundle`: it copies every `@backstage/*` package
+ * into each plugin (325 MB for a scaffolded plugin, tried here), which is
+ * what this avoids.
+ */
+export async function exportBackendPlugin(options: ExportOptions): Promise<ExportResult> {
+  const pkg = JSON.parse(await fs.readFile(path.join(options.packageDir, 'package.json'), 'utf8').catch(() => 'null'));
+  if (!pkg?.name) throw new InstallError(`${options.packageDir}: no package.json`, 'NOT_A_PACKAGE');
+  const role = pkg.backstage?.role;
+  if (!BACKEND_ROLES.includes(role)) {
+    throw new InstallError(`${pkg.name}: role '${role}' is not a backend plugin or module; frontend export is not built yet`, 'UNSUPPORTED_ROLE');
+  }
+  const main = pkg.publishConfig?.main ?? pkg.main;
+  if (!main || !(await exists(path.join(options.packageDir, main)))) {
+    throw new InstallError(`${pkg.name}: its entry ${main ?? '(none)'} is missing; build the package first (backstage-cli package build)`, 'NOT_BUILT');
+  }
+
+  const host = new HostDependencies(options.hostDir);
+  const privateDeps: Record<string, string> = {};
+  const peers: Record<string, string> = {};
+  const fromHost: string[] = [];
+  for (const [name, range] of Object.entries<string>(pkg.dependencies ?? {})) {
+    if (range.startsWith('workspace:')) {
+      throw new InstallError(`${pkg.name}: depends on workspace package ${name}; publish it or make it host-provided`, 'WORKSPACE_DEPENDENCY');
+    }
+    if (host.provides(name, range)) {
+      fromHost.push(name);
+      if (name.startsWith('@backstage/')) peers[name] = range;
+    } else {
+      privateDeps[name] = range;
+    }
+  }
+
+  const folder = `${pkg.name.replace(/^@/, '').replace('/', '-')}-dynamic`;
+  const dir = path.join(options.outDir, folder);
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  for (const entry of COPIED) {
+    const from = path.join(options.packageDir, entry);
+    if (await exists(from)) await fs.cp(from, path.join(dir, entry), { recursive: true });
+  }
+  const hostApi = host.version('@backstage/backend-plugin-api');
+  const exported = {
+    name: pkg.name,
+    version: pkg.version,
+    description: pkg.description,
+    license: pkg.license,
+    main,
+    backstage: pkg.backstage,
+    configSchema: pkg.configSchema,
+    dependencies: privateDeps,
+    peerDependencies: peers,
+    ...(Object.keys(privateDeps).length > 0 ? { bundleDependencies: Object.keys(privateDeps) } : {}),
+    devportal: {
+      compatibility: {
+        backstage: options.backstageRelease,
+        backendPluginApi: peers['@backstage/backend-plugin-api'] ?? (hostApi ? `^${hostApi}` : undefined),
+      },
+      hostDependencies: fromHost,
+    },
+  };
+  await fs.writeFile(path.join(dir, 'package.json'), `${JSON.stringify(exported, null, 2)}\n`);
+
+  if (Object.keys(privateDeps).length > 0) {
+    options.log?.(`${pkg.name}: installing ${Object.keys(privateDeps).length} private dependencies`);
+    // npm's own installer, without scripts; peers come from the host.
+    await run('npm', ['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error'], {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch(error => {
+      throw new InstallError(`${pkg.name}: installing its private dependencies failed: ${String(error.stderr || error.message).split('\n')[0]}`, 'EXPORT_FAILED');
+    });
+    // The loader gives plugins the host's @backstage packages: copies of
+    // those, and whatever only they need, would never be used.
+    await pruneUnreachable(dir, Object.keys(privateDeps), name => name.startsWith('@backstage/') && !!host.version(name));
+  }
+
+  await checkEntry(dir, main, options.hostDir, pkg.name);
+  return { dir, name: pkg.name, version: pkg.version, role, bundled: Object.keys(privateDeps), fromHost, bytes: await folderSize(dir) };
+}
+
+/**
+ * Loads the entry in a separate Node process the way the backend's loader
+ * resolves modules (own node_modules first, then the host) and checks that it
+ * exports a BackendFeature.
+ */
+async function checkEntry(dir: string, main: string, hostDir: string, name: string) {
+  const script = `
+    const Module = require('node:module');
+    const hostRequire = Module.createRequire(${JSON.stringify(path.join(hostDir, 'package.json'))});
+    const original = Module._resolveFilename;
+    const dir = ${JSON.stringify(dir + path.sep)};
+    Module._resolveFilename = function (request, parent, ...rest) {
+      const fromPlugin = parent && parent.filename && parent.filename.startsWith(dir) && !request.startsWith('.') && !request.startsWith('node:');
+      if (fromPlugin && request.startsWith('@backstage/')) { try { return hostRequire.resolve(request); } catch {} }
+      try { return original.call(this, request, parent, ...rest); }
+      catch (e) { if (fromPlugin && e.code === 'MODULE_NOT_FOUND') return hostRequire.resolve(request); throw e; }
+    };
+    const mod = require(${JSON.stringify(path.join(dir, main))});
+    const isFeature = f => f && f.$$type === '@backstage/BackendFeature';
+    const ok = isFeature(mod.default) || isFeature(mod) || (mod.dynamicPluginInstaller && mod.dynamicPluginInstaller.kind === 'new');
+    process.exit(ok ? 0 : 3);
+  `;
+  await run(process.execPath, ['-e', script], { cwd: os.tmpdir() }).catch(error => {
+    const reason = error.code === 3 ? 'its entry does not export a BackendFeature' : `its entry fails to load: ${String(error.stderr).trim().split('\n').find(l => /Error/.test(l)) ?? error.message}`;
+    throw new InstallError(`${name}: ${reason}`, 'NOT_A_BACKEND_FEATURE');
+  });
+}
+
+async function exists(p: string) {
+  return fs.stat(p).then(() => true, () => false);
+}
+
+async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += await folderSize(full);
+    else if (entry.isFile()) total += (await fs.stat(full)).size;
+  }
+  return total;
+}

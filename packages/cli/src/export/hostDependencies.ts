@@ -1,0 +1,32 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import semver from 'semver';
+
+/**
+ * What the DevPortal host (packages/backend) already provides to dynamic
+ * plugins at run time: every `@backstage/*` package it has, and any other
+ * package it resolves at a version the plugin's range accepts. Such
+ * dependencies are not copied into an exported plugin.
+ */
+export class HostDependencies {
+  private readonly hostRequire: NodeRequire;
+
+  constructor(hostPackageDir: string) {
+    this.hostRequire = createRequire(path.join(hostPackageDir, 'package.json'));
+  }
+
+  version(name: string): string | undefined {
+    try {
+      return this.hostRequire(`${name}/package.json`).version;
+    } catch {
+      return undefined;
+    }
+  }
+
+  provides(name: string, range: string): boolean {
+    const version = this.version(name);
+    if (!version) return false;
+    if (name.startsWith('@backstage/')) return true; // one copy for everybody, see the loader
+    return !semver.validRange(range) || semver.satisfies(version, range, { includePrerelease: true });
+  }
+}
