@@ -132,6 +132,9 @@ const FULL: Obj = {
   },
   dynamicPlugins: {
     persistence: { enabled: true, storageClass: 'fast', size: '5Gi' },
+    npmrc: '@acme:registry=https://npm.acme.example/\n//npm.acme.example/:_authToken=${ACME_NPM_TOKEN}\n',
+    registryAuthSecret: 'oci-auth',
+    initContainer: { env: [{ name: 'ACME_NPM_TOKEN', valueFrom: { secretKeyRef: { name: 'npm', key: 'token' } } }] },
     config: {
       includes: ['dynamic-plugins.default.yaml'],
       plugins: [
@@ -346,6 +349,35 @@ describe('dynamic plugins', () => {
     assert.equal(volume(podSpec(docs), 'dynamic-plugins-root').persistentVolumeClaim.claimName, 'my-plugins');
   });
 
+  test('npmrc is written next to dynamic-plugins.yaml and its tokens come from the init container env', () => {
+    const docs = render(FULL);
+    const cm = only(docs, 'ConfigMap');
+    assert.equal(cm.data['.npmrc'], FULL.dynamicPlugins.npmrc);
+    const init = container(podSpec(docs), 'install-dynamic-plugins', 'initContainers');
+    const config = flagValue([...init.command, ...(init.args ?? [])], '--config');
+    assert.ok('.npmrc' in cm.data && path.posix.basename(config) in cm.data, 'both must be in the mounted ConfigMap');
+    assert.deepEqual(env(init, 'ACME_NPM_TOKEN').valueFrom, { secretKeyRef: { name: 'npm', key: 'token' } });
+    assert.equal(only(render(), 'ConfigMap').data['.npmrc'], undefined, 'no .npmrc unless asked for');
+  });
+
+  test('registryAuthSecret is mounted for the installer and named by REGISTRY_AUTH_FILE', () => {
+    const spec = podSpec(render(FULL));
+    const init = container(spec, 'install-dynamic-plugins', 'initContainers');
+    const file = env(init, 'REGISTRY_AUTH_FILE').value;
+    const mount = mountPath(init, 'registry-auth');
+    assert.ok(isUnder(file, mount), `${file} is not under ${mount}`);
+    const secret = volume(spec, 'registry-auth').secret;
+    assert.equal(secret.secretName, 'oci-auth');
+    assert.ok(
+      secret.items.some((i: Obj) => i.key === 'auth.json' && path.posix.join(mount, i.path) === file),
+      'the secret key auth.json is not projected at REGISTRY_AUTH_FILE',
+    );
+    const backend = container(spec, 'backend');
+    assert.ok(!backend.volumeMounts.some((m: Obj) => m.name === 'registry-auth'), 'the backend does not need registry credentials');
+    const plain = podSpec(render());
+    assert.ok(!plain.volumes.some((v: Obj) => v.name === 'registry-auth'));
+  });
+
   test('dynamicPlugins.config and appConfig reach the ConfigMap unchanged', () => {
     const cm = only(render(FULL), 'ConfigMap');
     assert.deepEqual(YAML.parse(cm.data['dynamic-plugins.yaml']), FULL.dynamicPlugins.config);
@@ -420,6 +452,28 @@ describe('PostgreSQL', () => {
 });
 
 describe('backend container', () => {
+  test('the folders the image app-config writes to are mount points of the backend container', () => {
+    // Loaded in the image CMD's order, later files win; the scaffolder refuses to start when its
+    // working directory does not exist, and the root filesystem may be read-only.
+    const configs = ['app-config.yaml', 'app-config.production.yaml'].map(f =>
+      YAML.parse(fs.readFileSync(path.join(repoRoot, f), 'utf8')),
+    );
+    const pick = (get: (c: Obj) => unknown) =>
+      configs.map(c => get(c ?? {})).filter(v => v !== undefined).pop() as string | undefined;
+    const dirs = [
+      pick(c => c.backend?.workingDirectory),
+      pick(c => (c.techdocs?.publisher?.type === 'local' ? c.techdocs.publisher.local?.publishDirectory : undefined)),
+    ].filter((d): d is string => typeof d === 'string');
+    assert.ok(dirs.length > 0, 'expected app-config.yaml to set backend.workingDirectory');
+    const backend = container(podSpec(render()), 'backend');
+    // Exactly a mount point: a folder inside a fresh emptyDir would not exist.
+    const mounts = backend.volumeMounts.map((m: Obj) => m.mountPath);
+    for (const dir of dirs) {
+      const abs = inContainer(backend, dir);
+      assert.ok(mounts.includes(abs), `${dir} (${abs}) is not a volume mount point of the backend`);
+    }
+  });
+
   test('readiness and liveness probes hit the Backstage health endpoints on container port 7007', () => {
     const backend = container(podSpec(render()), 'backend');
     const port = (name: string | number) =>
