@@ -90,6 +90,35 @@ for (const database of databases) {
       assert.ok(kinds.has('Component') && kinds.has('API'), `kinds: ${[...kinds]}`);
     });
 
+    it('loads the bundled dynamic plugins: portal-info serves links from dynamic-plugins.yaml and counts the catalog', async () => {
+      const { links } = await getJson(`${backend.baseUrl}/api/portal-info/links`, token);
+      assert.ok(links.some((l: any) => l.url === '/catalog'), JSON.stringify(links));
+      const stats = await waitFor(
+        'catalog statistics from the scheduled task',
+        async () => {
+          const body = await getJson(`${backend.baseUrl}/api/portal-info/stats`, token);
+          return body.byKind.Component >= 4 ? body : undefined;
+        },
+        60_000,
+        1000,
+      );
+      assert.ok(stats.byKind.API >= 2);
+    });
+
+    it('runs the bundled catalog module: entities with TechDocs get a Documentation link', async () => {
+      const entity = await waitFor('the processed entity', async () => {
+        const e = await getJson(`${backend.baseUrl}/api/catalog/entities/by-name/component/default/payments-service`, token);
+        return e.metadata.links?.some((l: any) => l.title === 'Documentation') ? e : undefined;
+      });
+      assert.ok(entity.metadata.links.some((l: any) => l.url === `${backend.baseUrl}/docs/default/component/payments-service`));
+    });
+
+    it('lists the bundled scaffolder module actions', async () => {
+      const actions = await getJson<any[]>(`${backend.baseUrl}/api/scaffolder/v2/actions`, token);
+      const ids = actions.map(a => a.id);
+      assert.ok(ids.includes('devportal:publish:local') && ids.includes('devportal:catalog:register-file'), ids.join(', '));
+    });
+
     it('finds catalog entities through search', async () => {
       const results = await waitFor(
         'search results',

@@ -108,6 +108,7 @@ describe('dynamic backend plugins', () => {
     fs.cpSync(path.join(src, 'disabled'), path.join(root, 'disabled'), { recursive: true });
 
     const common = {
+      withBundledPlugins: false,
       configFiles: [path.join(root, 'app-config.dynamic-plugins.yaml')],
       config: { backend: { database: { client: 'better-sqlite3', connection: ':memory:' } }, dynamicPlugins: { backend: { initTimeoutMs: 3000 } } },
     };

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,12 @@ export interface StartedBackend {
 }
 
 export interface BackendOptions {
+  /**
+   * Install the repository's dynamic-plugins.yaml (DevPortal's bundled
+   * dynamic plugins) into a root of this backend, as ./devportal start does.
+   * Default true.
+   */
+  withBundledPlugins?: boolean;
   /** Repo config files loaded after app-config.yaml, e.g. app-config.production.yaml. */
   configFiles?: string[];
   /** Extra app-config, merged after app-config.yaml and the test's own settings. */
@@ -56,6 +62,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Starte
   fs.mkdirSync(path.join(dataDir, 'scaffolder'), { recursive: true });
   const files = [
     path.join(repoRoot, 'app-config.yaml'),
+    ...(options.withBundledPlugins === false ? [] : [installBundledPlugins(dataDir)]),
     ...(options.configFiles ?? []).map(f => path.resolve(repoRoot, f)),
     writeConfig(dataDir, 'runtime', runtime),
   ];
@@ -94,6 +101,17 @@ export async function startBackend(options: BackendOptions = {}): Promise<Starte
     throw new Error(`${(error as Error).message}\n--- backend output ---\n${output.slice(-4000)}`);
   }
   return started;
+}
+
+/** Runs the plugin installer on the repository's dynamic-plugins.yaml; returns its app-config. */
+function installBundledPlugins(dataDir: string): string {
+  const root = path.join(dataDir, 'dynamic-plugins-root');
+  execFileSync(
+    process.execPath,
+    [path.join(repoRoot, 'packages/cli/bin/devportal-cli'), 'plugins', 'install', '--config', path.join(repoRoot, 'dynamic-plugins.yaml'), '--root', root],
+    { stdio: 'pipe' },
+  );
+  return path.join(root, 'app-config.dynamic-plugins.yaml');
 }
 
 function writeConfig(dir: string, name: string, config: Record<string, unknown>) {

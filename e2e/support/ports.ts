@@ -1,3 +1,8 @@
+/**
+ * Ports and polling for the e2e support code. Also imported by
+ * `./registry.ts`, hence by jest suites (compiled to CommonJS): keep it to
+ * node built-ins and erasable TypeScript.
+ */
 import net from 'node:net';
 
 /** A TCP port on loopback that was free a moment ago. */

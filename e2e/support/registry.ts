@@ -4,15 +4,16 @@
  * optionally behind htpasswd basic auth.
  *
  * Imported both by node:test suites (Node 22 running .ts directly) and by jest
- * suites (compiled to CommonJS), so: node built-ins only, erasable TypeScript
- * only, no top-level await and no `import.meta`.
+ * suites (compiled to CommonJS), so: only node built-ins and `./ports.ts`
+ * (built-ins only too; named with its `.ts` extension, which both resolve),
+ * erasable TypeScript only, no top-level await and no `import.meta`.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.ts';
 
 const REGISTRY_BIN = process.env.DEVPORTAL_REGISTRY_BIN ?? '/usr/bin/docker-registry';
 
@@ -127,17 +128,6 @@ async function startOnce(options: RegistryOptions): Promise<StartedRegistry> {
     await new Promise(r => setTimeout(r, 50));
   }
   return { host: `127.0.0.1:${port}`, port, url, dir, logs: () => output, stop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------

@@ -108,7 +108,8 @@ install_dependencies() {
 # last build. Output goes to .devportal/logs/build.log; its end is shown on failure.
 build_portal() {
   local stamp="$STATE/build.stamp" changed=""
-  if [ -f "$stamp" ] && [ -f "$ROOT/packages/backend/dist/bundle.tar.gz" ] && [ -f "$ROOT/packages/app/dist/index.html" ]; then
+  if [ -f "$stamp" ] && [ -f "$ROOT/packages/backend/dist/bundle.tar.gz" ] && [ -f "$ROOT/packages/app/dist/index.html" ] &&
+    [ -d "$ROOT/dynamic-plugins/dist" ]; then
     changed=$(cd "$ROOT" && find packages plugins app-config.yaml \( -name node_modules -o -name dist -o -name dist-types \) -prune \
       -o -type f -newer "$stamp" -print -quit)
     [ -z "$changed" ] && return 0
@@ -116,11 +117,23 @@ build_portal() {
   log "building app and backend${changed:+ ($changed changed)}; log in .devportal/logs/build.log"
   mkdir -p "$STATE/logs"
   # tsc first: package builds take their type declarations from dist-types.
-  if ! (cd "$ROOT" && yarn tsc && yarn backstage-cli repo build --all) >"$STATE/logs/build.log" 2>&1; then
+  if ! (cd "$ROOT" && yarn tsc && yarn backstage-cli repo build --all && export_bundled_plugins) >"$STATE/logs/build.log" 2>&1; then
     tail -n 40 "$STATE/logs/build.log" >&2
     die "build failed (full log: .devportal/logs/build.log)"
   fi
   touch "$stamp"
+}
+
+# DevPortal's own dynamic plugins: packages in plugins/ marked
+# `"devportal": { "bundledDynamic": true }`, exported into dynamic-plugins/dist.
+export_bundled_plugins() {
+  local pkg
+  rm -rf "$ROOT/dynamic-plugins/dist"
+  mkdir -p "$ROOT/dynamic-plugins/dist"
+  for pkg in "$ROOT"/plugins/*/package.json; do
+    grep -q '"bundledDynamic": true' "$pkg" || continue
+    node "$ROOT/packages/cli/bin/devportal-cli" plugin export "$(dirname "$pkg")" --out "$ROOT/dynamic-plugins/dist" || return 1
+  done
 }
 
 bootstrap() {

@@ -5,7 +5,6 @@
  * (see docs/architecture.md); everything here is compiled in.
  */
 import { createBackend } from '@backstage/backend-defaults';
-import { catalogModuleDevportalLocationTypes } from '@devportal/plugin-scaffolder-backend-module-devportal';
 
 const backend = createBackend();
 
@@ -28,10 +27,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // Scaffolder
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-notifications'));
-// Offline publishing: write the project to a local folder, register it as a
-// file location (the catalog module allows that location type).
-backend.add(import('@devportal/plugin-scaffolder-backend-module-devportal'));
-backend.add(catalogModuleDevportalLocationTypes);
+// DevPortal's offline scaffolder actions (devportal:publish:local,
+// devportal:catalog:register-file) ship as a bundled dynamic plugin; see
+// dynamic-plugins.yaml.
 
 // TechDocs
 backend.add(import('@backstage/plugin-techdocs-backend'));

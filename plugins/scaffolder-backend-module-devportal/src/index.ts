@@ -8,8 +8,19 @@
  *
  * @packageDocumentation
  */
-export { scaffolderModuleDevportal as default } from './module';
-export { catalogModuleDevportalLocationTypes } from './catalogModule';
+import { catalogModuleDevportalLocationTypes } from './catalogModule';
+import { scaffolderModuleDevportal } from './module';
+
+export { scaffolderModuleDevportal as default, catalogModuleDevportalLocationTypes };
+
+/**
+ * Both modules when loaded as a dynamic plugin (RHDH's installer shape): the
+ * scaffolder actions and the catalog module that lets them register files.
+ */
+export const dynamicPluginInstaller = {
+  kind: 'new' as const,
+  install: () => [scaffolderModuleDevportal, catalogModuleDevportalLocationTypes],
+};
 export {
   createPublishLocalAction,
   validateProjectName,

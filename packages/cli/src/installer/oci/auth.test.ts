@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InstallError } from '../errors';
+import { computeDigest } from '../verify/digest';
 import { authFileCandidates, loadCredentials, parseWwwAuthenticate } from './auth';
 import { OciClient } from './client';
-import { digestOf } from './digest';
 import { cleanupTempDirs, listen, tempDir, testOptions } from './testkit';
 
 afterAll(() => cleanupTempDirs());
@@ -94,7 +94,7 @@ describe('Bearer token flow (local token server and fake registry)', () => {
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(Buffer.from('{}')), size: 2 },
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: computeDigest(Buffer.from('{}')), size: 2 },
       layers: [],
       annotations: { hello: 'world' },
     }),
@@ -128,7 +128,7 @@ describe('Bearer token flow (local token server and fake registry)', () => {
       }
       if (url.pathname === '/v2/org/img/manifests/1.0') {
         res
-          .writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': digestOf(manifest) })
+          .writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': computeDigest(manifest) })
           .end(req.method === 'HEAD' ? undefined : manifest);
         return;
       }

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startRegistry, type StartedRegistry } from '../../../../../e2e/support/registry';
 import { InstallError } from '../errors';
+import { computeDigest } from '../verify/digest';
 import { choosePluginPath, decodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION, encodeDynamicPackages } from './annotations';
 import { OciClient } from './client';
-import { digestOf } from './digest';
 import { pushImage, pushImageDescriptor, pushIndex } from './push';
 import { parseOciReference } from './reference';
 import {
@@ -79,7 +79,7 @@ describe('OciClient with a real registry (docker-registry)', () => {
     expect(pulled.resolvedDigest).toBe(twoDigest);
     expect(pulled.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect(pulled.layers).toHaveLength(1);
-    expect(pulled.layers[0]).toMatchObject({ digest: digestOf(twoLayer), size: twoLayer.length });
+    expect(pulled.layers[0]).toMatchObject({ digest: computeDigest(twoLayer), size: twoLayer.length });
     expect(decodeDynamicPackages(pulled.annotations)?.map(p => p.path)).toEqual(Object.keys(TWO_PLUGINS));
     expect(pulled.annotations['org.opencontainers.image.title']).toBe('test image');
 
@@ -87,7 +87,7 @@ describe('OciClient with a real registry (docker-registry)', () => {
     const blob = await client.fetchBlob(`oci://${registry.host}/plugins/hello:1.0.0`, pulled.layers[0].digest, dest, {
       expectedSize: pulled.layers[0].size,
     });
-    expect(blob).toEqual({ file: dest, digest: digestOf(twoLayer), size: twoLayer.length });
+    expect(blob).toEqual({ file: dest, digest: computeDigest(twoLayer), size: twoLayer.length });
     expect(fs.readFileSync(dest).equals(twoLayer)).toBe(true);
     expect(listTarGz(dest)).toEqual(
       expect.arrayContaining(['backstage-plugin-hello/package.json', 'backstage-plugin-hello-backend/package.json']),
@@ -220,7 +220,7 @@ describe('OciClient with a real registry (docker-registry)', () => {
   it('a blob over maxBytes is BLOB_TOO_LARGE and leaves no file', async () => {
     const dest = path.join(tempDir(), 'layer.tar.gz');
     const error = await failure(
-      new OciClient(testOptions()).fetchBlob(`oci://${registry.host}/plugins/hello:1.0.0`, digestOf(twoLayer), dest, { maxBytes: 100 }),
+      new OciClient(testOptions()).fetchBlob(`oci://${registry.host}/plugins/hello:1.0.0`, computeDigest(twoLayer), dest, { maxBytes: 100 }),
     );
     expect(error.code).toBe('BLOB_TOO_LARGE');
     expect(fs.existsSync(dest)).toBe(false);
@@ -239,7 +239,7 @@ describe('OciClient with a real registry (docker-registry)', () => {
     try {
       const dest = path.join(tempDir(), 'layer.tar.gz');
       const error = await failure(
-        new OciClient(testOptions()).fetchBlob(`oci://${chunked.host}/plugins/hello:1.0.0`, digestOf(twoLayer), dest, { maxBytes: 150 }),
+        new OciClient(testOptions()).fetchBlob(`oci://${chunked.host}/plugins/hello:1.0.0`, computeDigest(twoLayer), dest, { maxBytes: 150 }),
       );
       expect(error.code).toBe('BLOB_TOO_LARGE');
       expect(fs.existsSync(dest)).toBe(false);
@@ -261,10 +261,10 @@ describe('OciClient with a real registry (docker-registry)', () => {
     try {
       const dest = path.join(tempDir(), 'layer.tar.gz');
       const error = await failure(
-        new OciClient(testOptions()).fetchBlob(`oci://${proxy.host}/plugins/hello:1.0.0`, digestOf(twoLayer), dest),
+        new OciClient(testOptions()).fetchBlob(`oci://${proxy.host}/plugins/hello:1.0.0`, computeDigest(twoLayer), dest),
       );
       expect(error.code).toBe('DIGEST_MISMATCH');
-      expect(error.message).toContain(digestOf(twoLayer));
+      expect(error.message).toContain(computeDigest(twoLayer));
       expect(fs.existsSync(dest)).toBe(false);
       // Not retried: a wrong body is not a transient failure.
       expect(proxy.requests.filter(r => r.includes('/blobs/'))).toHaveLength(1);
@@ -323,7 +323,7 @@ describe('OciClient with a real registry (docker-registry)', () => {
     });
     try {
       const dest = path.join(tempDir(), 'layer.tar.gz');
-      await new OciClient(testOptions()).fetchBlob(`oci://${server.host}/plugins/hello:1.0.0`, digestOf(twoLayer), dest);
+      await new OciClient(testOptions()).fetchBlob(`oci://${server.host}/plugins/hello:1.0.0`, computeDigest(twoLayer), dest);
       expect(cut).toBe(1);
       expect(fs.readFileSync(dest).equals(twoLayer)).toBe(true);
     } finally {
@@ -483,5 +483,65 @@ describe('Bearer token auth in front of a real registry', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('OciClient digests read from a manifest or given by the caller', () => {
+  const layerDigests = new Map<string, string>();
+  let server: Awaited<ReturnType<typeof listen>>;
+  let requests: string[];
+
+  beforeAll(async () => {
+    requests = [];
+    server = await listen((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      const repo = req.url!.match(/^\/v2\/(.+?)\/manifests\//)?.[1];
+      const digest = repo && layerDigests.get(repo);
+      if (!digest) {
+        res.writeHead(404).end();
+        return;
+      }
+      const manifest = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: computeDigest(Buffer.from('{}')), size: 2 },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: 1 }],
+      };
+      res.writeHead(200, { 'content-type': manifest.mediaType }).end(JSON.stringify(manifest));
+    });
+  });
+  afterAll(() => server?.close());
+
+  it.each([
+    ['a malformed digest', 'bad', 'sha256:abc'],
+    ['upper-case hex', 'upper', `sha256:${'A'.repeat(64)}`],
+    ['a well-formed digest of an unknown algorithm', 'sha384', `sha384:${'a'.repeat(96)}`],
+    ['no digest at all', 'none', 42],
+  ])('refuses a layer with %s as MANIFEST_INVALID', async (_what, repo, digest) => {
+    layerDigests.set(`plugins/${repo}`, digest as string);
+    const error = await failure(new OciClient(testOptions()).getManifest(`oci://${server.host}/plugins/${repo}:1.0.0`));
+    expect(error.code).toBe('MANIFEST_INVALID');
+    expect(error.message).toBe(
+      `manifest oci://${server.host}/plugins/${repo}:1.0.0 layers[0]: '${String(digest)}' is not a valid digest`,
+    );
+  });
+
+  it('refuses a layer with a blake3 digest as UNSUPPORTED_DIGEST_ALGORITHM', async () => {
+    layerDigests.set('plugins/blake3', `blake3:${'a'.repeat(64)}`);
+    const error = await failure(new OciClient(testOptions()).getManifest(`oci://${server.host}/plugins/blake3:1.0.0`));
+    expect(error.code).toBe('UNSUPPORTED_DIGEST_ALGORITHM');
+    expect(error.message).toBe(
+      `manifest oci://${server.host}/plugins/blake3:1.0.0 layers[0]: digest algorithm 'blake3' is not supported (use sha256 or sha512)`,
+    );
+  });
+
+  it('refuses a malformed blob digest before any request', async () => {
+    const before = requests.length;
+    const dest = path.join(tempDir(), 'blob');
+    const error = await failure(new OciClient(testOptions()).fetchBlob(`oci://${server.host}/plugins/x:1.0.0`, `md5:${'a'.repeat(32)}`, dest));
+    expect(error.code).toBe('MANIFEST_INVALID');
+    expect(error.message).toContain(`'md5:${'a'.repeat(32)}' is not a valid digest`);
+    expect(requests.length).toBe(before);
+    expect(fs.existsSync(dest)).toBe(false);
   });
 });

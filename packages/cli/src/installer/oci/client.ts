@@ -1,10 +1,9 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InstallError } from '../errors';
-import { assertVerifiableDigest, digestOf, hashAlgorithm } from './digest';
-import { INHERIT_TAG, parseOciReference, type OciReference } from './reference';
+import { computeDigest, createDigestChecker, isVerifiableDigest, parseDigest } from '../verify/digest';
+import { INHERIT_TAG, isDigest, parseOciReference, type OciReference } from './reference';
 import { apiRepository, describe, RegistryTransport, type OciTransportOptions } from './transport';
 
 export { choosePluginPath, decodeDynamicPackages, encodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION } from './annotations';
@@ -135,6 +134,23 @@ function asRef(ref: OciReference | string): OciReference {
 
 function manifestInvalid(what: string, reason: string): never {
   throw new InstallError(`Invalid ${what}: ${reason}`, 'MANIFEST_INVALID');
+}
+
+/**
+ * Checks that a digest read from a manifest or a reference is one we can
+ * verify before it is used in a URL or trusted: a well-formed digest of
+ * another algorithm (blake3) is `UNSUPPORTED_DIGEST_ALGORITHM`, anything
+ * else `MANIFEST_INVALID`.
+ */
+function assertVerifiableDigest(digest: unknown, where: string): asserts digest is string {
+  if (isVerifiableDigest(digest)) return;
+  if (isDigest(digest)) {
+    throw new InstallError(
+      `${where}: digest algorithm '${digest.split(':')[0]}' is not supported (use sha256 or sha512)`,
+      'UNSUPPORTED_DIGEST_ALGORITHM',
+    );
+  }
+  throw new InstallError(`${where}: '${String(digest).slice(0, 140)}' is not a valid digest`, 'MANIFEST_INVALID');
 }
 
 function checkDescriptor(d: unknown, what: string, field: string): OciDescriptor {
@@ -303,7 +319,7 @@ export class OciClient {
             throw tooLarge(length);
           }
           if (!res.body) throw new InstallError(`${what}: empty response`, 'REGISTRY_ERROR');
-          const hash = crypto.createHash(hashAlgorithm(digest));
+          const checker = createDigestChecker(digest);
           let size = 0;
           const limit = options.expectedSize !== undefined ? Math.min(maxBytes, options.expectedSize) : maxBytes;
           const counter = new Transform({
@@ -318,12 +334,12 @@ export class OciClient {
                 );
                 return;
               }
-              hash.update(chunk);
+              checker.update(chunk);
               callback(null, chunk);
             },
           });
           await pipeline(Readable.fromWeb(res.body as any), counter, fs.createWriteStream(destFile));
-          const actual = `${hashAlgorithm(digest)}:${hash.digest('hex')}`;
+          const actual = checker.digest();
           if (actual !== digest) {
             throw new InstallError(`${what} does not match its digest: got ${actual} (${size} bytes)`, 'DIGEST_MISMATCH');
           }
@@ -385,7 +401,7 @@ export class OciClient {
           chunks.push(chunk);
         }
         const bytes = Buffer.concat(chunks);
-        const digest = digestOf(bytes, expected ? hashAlgorithm(expected) : 'sha256');
+        const digest = computeDigest(bytes, expected ? parseDigest(expected).algorithm : 'sha256');
         if (expected && digest !== expected) {
           throw new InstallError(`${what} does not match its digest ${expected}: got ${digest}`, 'DIGEST_MISMATCH');
         }

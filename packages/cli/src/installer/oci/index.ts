@@ -18,4 +18,4 @@ export { RegistryTransport, isLoopbackHost } from './transport';
 export type { OciTransportOptions } from './transport';
 export { authFileCandidates, loadCredentials, parseWwwAuthenticate } from './auth';
 export type { AuthChallenge, RegistryCredentials } from './auth';
-export { isDigest, digestOf } from './digest';
+export { computeDigest as digestOf } from '../verify/digest';

@@ -4,8 +4,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { InstallError } from '../errors';
+import { computeDigest } from '../verify/digest';
 import { MEDIA_TYPES, type OciDescriptor, type OciPlatform } from './client';
-import { digestOf } from './digest';
 import { INHERIT_TAG, parseOciReference, type OciReference } from './reference';
 import { apiRepository, describe, RegistryTransport, type OciTransportOptions } from './transport';
 
@@ -94,15 +94,15 @@ async function prepareLayer(layer: PushLayer): Promise<Blob & { mediaType: strin
   const gzip = /gzip$/.test(mediaType);
   if (layer.data) {
     const data = Buffer.from(layer.data);
-    let diffId = digestOf(data);
+    let diffId = computeDigest(data);
     if (gzip) {
       try {
-        diffId = digestOf(zlib.gunzipSync(data));
+        diffId = computeDigest(zlib.gunzipSync(data));
       } catch {
         throw new InstallError('Layer data is not a valid .tar.gz', 'INVALID_LAYER');
       }
     }
-    return { digest: digestOf(data), size: data.length, diffId, mediaType, annotations: layer.annotations, body: () => data };
+    return { digest: computeDigest(data), size: data.length, diffId, mediaType, annotations: layer.annotations, body: () => data };
   }
   if (!layer.file) throw new InstallError('A layer needs a file or data', 'INVALID_LAYER');
   const file = layer.file;
@@ -161,7 +161,7 @@ export async function pushManifest(
   const ref = refOf(refInput);
   const transport = transportOf(options);
   const data = Buffer.from(bytes);
-  const digest = digestOf(data);
+  const digest = computeDigest(data);
   if (ref.digest && !ref.tag && ref.digest !== digest) {
     throw new InstallError(`Cannot push to ${describe(ref)}: the manifest's digest is ${digest}`, 'DIGEST_MISMATCH');
   }
@@ -208,7 +208,7 @@ export async function pushImageDescriptor(refInput: OciReference | string, optio
       rootfs: { type: 'layers', diff_ids: layers.map(l => l.diffId) },
     }),
   );
-  const configBlob: Blob = { digest: digestOf(config), size: config.length, body: () => config };
+  const configBlob: Blob = { digest: computeDigest(config), size: config.length, body: () => config };
 
   for (const layer of layers) await pushBlob(transport, ref, layer);
   await pushBlob(transport, ref, configBlob);

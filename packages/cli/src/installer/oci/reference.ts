@@ -26,6 +26,11 @@ const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 export const DIGEST_RE = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}|blake3:[a-f0-9]{64})$/;
 const PLUGIN_DIR_RE = /^[A-Za-z0-9_@+][A-Za-z0-9._@+-]*$/;
 
+/** Whether `value` is a well-formed digest (sha256, sha512 or blake3). */
+export function isDigest(value: unknown): value is string {
+  return typeof value === 'string' && DIGEST_RE.test(value);
+}
+
 /** Whether `value` starts with `oci://`. */
 export function isOciReference(value: string): boolean {
   return value.startsWith(OCI_PREFIX);

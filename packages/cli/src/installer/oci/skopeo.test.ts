@@ -7,9 +7,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startRegistry, type StartedRegistry } from '../../../../../e2e/support/registry';
+import { computeDigest } from '../verify/digest';
 import { decodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION, encodeDynamicPackages } from './annotations';
 import { OciClient } from './client';
-import { digestOf } from './digest';
 import { pushImage } from './push';
 import { cleanupTempDirs, makePluginLayer, tempDir, testOptions } from './testkit';
 
@@ -57,7 +57,7 @@ describe('skopeo interoperability', () => {
 
   it('skopeo inspect reports the same manifest digest, annotations and platform as pushImage wrote', () => {
     const raw = skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${ref}`], home);
-    expect(digestOf(Buffer.from(raw))).toBe(digest);
+    expect(computeDigest(Buffer.from(raw))).toBe(digest);
     const manifest = JSON.parse(raw);
     expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect(manifest.annotations).toEqual(annotations);
@@ -66,7 +66,7 @@ describe('skopeo interoperability', () => {
     expect(inspected.Digest).toBe(digest);
     expect(inspected.Architecture).toBe('amd64');
     expect(inspected.Os).toBe('linux');
-    expect(inspected.Layers).toEqual([digestOf(layer)]);
+    expect(inspected.Layers).toEqual([computeDigest(layer)]);
   });
 
   it('skopeo copy to an OCI layout keeps the manifest digest, the annotations and the layer bytes', () => {
@@ -103,7 +103,7 @@ describe('skopeo interoperability', () => {
     const skopeoDigest = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${target}`], home)).Digest;
     expect(pulled.digest).toBe(skopeoDigest);
     expect(await client.headManifestDigest(`oci://${target}`)).toBe(skopeoDigest);
-    expect(pulled.layers[0]).toMatchObject({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: digestOf(layer) });
+    expect(pulled.layers[0]).toMatchObject({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: computeDigest(layer) });
     const dest = path.join(tempDir(), 'layer.tar.gz');
     await client.fetchBlob(`oci://${target}`, pulled.layers[0].digest, dest, { expectedSize: pulled.layers[0].size });
     expect(fs.readFileSync(dest).equals(layer)).toBe(true);

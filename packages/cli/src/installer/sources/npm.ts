@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isLocalPath, type ResolvedPlugin } from '../config/layers';
 import { InstallError } from '../errors';
+import { verifyFileIntegrity } from '../verify/integrity';
 import { redact } from './npmrc';
 import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
 
@@ -17,8 +19,9 @@ const EXACT_VERSION = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 /**
  * Packages from npm registries (and tarball URLs), resolved and fetched with
  * npm's own libraries. Lifecycle scripts never run: the tarball is only
- * extracted. Integrity is required unless skipped, and checked by pacote on
- * the downloaded bytes before extraction.
+ * extracted. Integrity is required unless skipped, and the downloaded bytes
+ * are checked against it before extraction: by pacote, and again by our own
+ * `verifyFileIntegrity` whatever pacote does.
  */
 export const npmSource: PluginSource = {
   kind: 'npm',
@@ -48,15 +51,17 @@ export const npmSource: PluginSource = {
       );
     }
     const tarball = path.join(await settings.downloads(), `${crypto.randomUUID()}.tgz`);
+    const expected = integrity ?? manifest._integrity;
     const pacote = await loadPacote();
     const options = await pacoteOptions(settings);
     await npmCall(plugin, settings, () =>
       pacote.tarball.file(manifest._resolved, tarball, {
         ...options,
         // pacote verifies the bytes against this before the file is kept.
-        integrity: integrity ?? manifest._integrity,
+        integrity: expected,
       }),
     );
+    if (expected) await verifyTarball(plugin, settings, tarball, expected);
     const folder = `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}`;
     const dir = path.join(stagingDir, folder);
     const { extractTarball } = await import('../extract');
@@ -72,7 +77,7 @@ export const npmSource: PluginSource = {
         name: manifest.name,
         version: manifest.version,
         source: 'npm',
-        integrity: integrity ?? manifest._integrity,
+        integrity: expected,
       },
     };
   },
@@ -86,6 +91,22 @@ function requireIntegrity(plugin: ResolvedPlugin, settings: InstallSettings): st
     `${plugin.package}: no 'integrity' given; remote packages need one (e.g. from 'npm view ${plugin.package} dist.integrity'), or run with --skip-integrity`,
     'INTEGRITY_MISSING',
   );
+}
+
+/**
+ * Our own check of the downloaded bytes before extraction, so that it does
+ * not depend on what pacote checks. Errors keep their code (e.g.
+ * `INTEGRITY_MISMATCH`) and start with the package spec; a tarball that fails
+ * is deleted.
+ */
+async function verifyTarball(plugin: ResolvedPlugin, settings: InstallSettings, tarball: string, sri: string) {
+  try {
+    await verifyFileIntegrity(tarball, sri, { subject: 'the downloaded tarball' });
+  } catch (error) {
+    await fs.rm(tarball, { force: true }).catch(() => undefined);
+    if (!(error instanceof InstallError)) throw error;
+    throw new InstallError(redact(`${plugin.package}: ${error.message}`, settings.npm.secrets), error.code);
+  }
 }
 
 /** Two SRI strings match when they share one algorithm-and-hash pair. */

@@ -1,6 +1,5 @@
-import crypto from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { InstallError } from '../errors';
+import { checkFile, createHashChecker, forSubject, hashOf, hashOfFile, isAlgorithm, parses, quote, type HashChecker, type HashKind } from './hash';
 
 /**
  * Subresource Integrity (SRI) strings as npm writes them: `sha512-<base64>`,
@@ -22,6 +21,16 @@ export type IntegrityAlgorithm = 'sha512' | 'sha384' | 'sha256';
 export const INTEGRITY_ALGORITHMS: readonly IntegrityAlgorithm[] = ['sha512', 'sha384', 'sha256'];
 
 const DIGEST_BYTES: Record<IntegrityAlgorithm, number> = { sha512: 64, sha384: 48, sha256: 32 };
+
+const INTEGRITY: HashKind<IntegrityAlgorithm> = {
+  noun: 'integrity',
+  algorithms: INTEGRITY_ALGORITHMS,
+  listSeparator: ', ',
+  unsupportedCode: 'INVALID_INTEGRITY',
+  separator: '-',
+  encoding: 'base64',
+  checkerName: 'IntegrityChecker',
+};
 
 /** `<algorithm>-<base64>` followed by optional `?options`. */
 const TOKEN_RE = /^([a-z0-9]+)-([A-Za-z0-9+/]+={0,2})(\?[\x21-\x7e]*)?$/;
@@ -63,7 +72,7 @@ export function parseIntegrity(sri: string, options: IntegrityOptions = {}): Int
       return invalid(`${quote(token)} is not of the form <algorithm>-<base64>`);
     }
     const [, algorithm, base64] = match;
-    if (!isIntegrityAlgorithm(algorithm)) {
+    if (!isAlgorithm(INTEGRITY, algorithm)) {
       unsupported.push(algorithm);
       continue;
     }
@@ -84,29 +93,17 @@ export function parseIntegrity(sri: string, options: IntegrityOptions = {}): Int
 
 /** Whether `value` is an SRI string `parseIntegrity` accepts. */
 export function isValidIntegrity(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    parseIntegrity(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return parses(parseIntegrity, value);
 }
 
-/** Checks bytes against an SRI string while they stream by. */
-export interface IntegrityChecker {
-  /** The algorithm that is checked: the strongest one in the SRI string. */
-  readonly algorithm: IntegrityAlgorithm;
-  /** Feeds the next chunk. */
-  update(chunk: Uint8Array | string): this;
-  /** The SRI hash (`<algorithm>-<base64>`) of everything fed; ends the feeding. */
-  digest(): string;
-  /**
-   * Ends the feeding and checks; returns the hash that matched, or throws
-   * `InstallError` `INTEGRITY_MISMATCH` with the expected and actual hashes.
-   */
-  verify(): string;
-}
+/**
+ * Checks bytes against an SRI string while they stream by. `algorithm` is
+ * the strongest one in the SRI string; `digest()` gives the SRI hash
+ * (`<algorithm>-<base64>`) of everything fed; `verify()` returns the hash
+ * that matched, or throws `InstallError` `INTEGRITY_MISMATCH` with the
+ * expected and actual hashes.
+ */
+export type IntegrityChecker = HashChecker<IntegrityAlgorithm, string>;
 
 /**
  * A checker for `sri` (parsed up front: a malformed value throws
@@ -116,30 +113,14 @@ export function createIntegrityChecker(sri: string, options: IntegrityOptions = 
   const hashes = parseIntegrity(sri, options);
   const algorithm = hashes[0].algorithm;
   const expected = hashes.filter(hash => hash.algorithm === algorithm);
-  const hash = crypto.createHash(algorithm);
-  let actual: string | undefined;
-  const digest = () => {
-    actual ??= `${algorithm}-${hash.digest('base64')}`;
-    return actual;
-  };
-  return {
-    algorithm,
-    update(chunk) {
-      if (actual !== undefined) throw new Error('IntegrityChecker: update() after digest()');
-      hash.update(chunk);
-      return this;
-    },
-    digest,
-    verify() {
-      const got = digest();
-      const match = expected.find(candidate => candidate.sri === got);
-      if (match) return match.sri;
-      throw new InstallError(
-        `Integrity mismatch${forSubject(options.subject)}: expected ${expected.map(e => e.sri).join(' or ')}, got ${got}`,
-        'INTEGRITY_MISMATCH',
-      );
-    },
-  };
+  return createHashChecker(INTEGRITY, algorithm, got => {
+    const match = expected.find(candidate => candidate.sri === got);
+    if (match) return match.sri;
+    throw new InstallError(
+      `Integrity mismatch${forSubject(options.subject)}: expected ${expected.map(e => e.sri).join(' or ')}, got ${got}`,
+      'INTEGRITY_MISMATCH',
+    );
+  });
 }
 
 /** Checks the bytes of `data` against `sri`; returns the matching hash. */
@@ -153,62 +134,15 @@ export function verifyIntegrity(data: Uint8Array | string, sri: string, options:
  */
 export async function verifyFileIntegrity(file: string, sri: string, options: IntegrityOptions = {}): Promise<string> {
   const subject = options.subject ?? file;
-  const checker = createIntegrityChecker(sri, { subject });
-  await hashFile(file, chunk => checker.update(chunk), subject);
-  return checker.verify();
+  return checkFile(INTEGRITY, file, createIntegrityChecker(sri, { subject }), subject);
 }
 
 /** The SRI hash (`<algorithm>-<base64>`) of some bytes. */
 export function integrityOf(data: Uint8Array | string, algorithm: IntegrityAlgorithm = 'sha512'): string {
-  assertAlgorithm(algorithm);
-  return `${algorithm}-${crypto.createHash(algorithm).update(data).digest('base64')}`;
+  return hashOf(INTEGRITY, data, algorithm);
 }
 
 /** The SRI hash (`<algorithm>-<base64>`) of a file, streamed. */
 export async function computeIntegrity(file: string, algorithm: IntegrityAlgorithm = 'sha512'): Promise<string> {
-  assertAlgorithm(algorithm);
-  const hash = crypto.createHash(algorithm);
-  await hashFile(file, chunk => hash.update(chunk), file);
-  return `${algorithm}-${hash.digest('base64')}`;
-}
-
-function isIntegrityAlgorithm(value: string): value is IntegrityAlgorithm {
-  return (INTEGRITY_ALGORITHMS as readonly string[]).includes(value);
-}
-
-function assertAlgorithm(algorithm: string) {
-  if (!isIntegrityAlgorithm(algorithm)) {
-    throw new InstallError(
-      `Unsupported integrity algorithm ${quote(String(algorithm))} (use ${INTEGRITY_ALGORITHMS.join(', ')})`,
-      'INVALID_INTEGRITY',
-    );
-  }
-}
-
-async function hashFile(file: string, onChunk: (chunk: Buffer) => void, subject: string): Promise<void> {
-  try {
-    for await (const chunk of createReadStream(file)) {
-      onChunk(chunk as Buffer);
-    }
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw new InstallError(
-      `Cannot read ${subject} to check its integrity: ${e.code ?? firstLine(e.message)}`,
-      e.code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'READ_FAILED',
-    );
-  }
-}
-
-function forSubject(subject: string | undefined) {
-  return subject ? ` for ${subject}` : '';
-}
-
-/** Quotes a value for a one-line message, shortening very long ones. */
-function quote(value: string): string {
-  const short = value.length > 200 ? `${value.slice(0, 200)}…` : value;
-  return JSON.stringify(short).replace(/[\u0080-\u009f\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function firstLine(message: string) {
-  return message.split('\n')[0];
+  return hashOfFile(INTEGRITY, file, algorithm);
 }
