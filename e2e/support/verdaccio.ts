@@ -16,6 +16,10 @@ export interface StartedVerdaccio {
   /** Requests for tarballs seen so far (from verdaccio's access log). */
   tarballRequests(): number;
   publish(pkg: PackageFixture): Promise<{ integrity: string; tarball: string }>;
+  /** Publishes an npm tarball as it is (its package.json names it). */
+  publishTarball(file: string): Promise<{ name: string; version: string; integrity: string }>;
+  /** Packs a package folder (everything in it, node_modules included) and publishes it. */
+  publishFolder(dir: string): Promise<{ name: string; version: string; integrity: string }>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +88,17 @@ export async function startVerdaccio(options: { privateScope?: string } = {}): P
     token,
     tarballRequests: () => (log.match(/requested 'GET [^']*\.tgz'/g) ?? []).length,
     publish: pkg => publish(url, token, pkg),
+    publishTarball: async file => publishTarball(url, token, fs.readFileSync(file)),
+    publishFolder: async dir => {
+      const tar = await import('tar');
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-pack-'));
+      fs.cpSync(dir, path.join(work, 'package'), { recursive: true, verbatimSymlinks: true });
+      const out = path.join(work, 'out.tgz');
+      await tar.create({ gzip: true, cwd: work, file: out, portable: true }, ['package']);
+      const result = await publishTarball(url, token, fs.readFileSync(out));
+      fs.rmSync(work, { recursive: true, force: true });
+      return result;
+    },
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -92,14 +107,35 @@ export async function startVerdaccio(options: { privateScope?: string } = {}): P
   };
 }
 
+/** Publishes an existing tarball: its manifest is read from `package/package.json` inside. */
+async function publishTarball(url: string, token: string, tarball: Buffer) {
+  const tar = await import('tar');
+  let manifest: Record<string, any> | undefined;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-read-'));
+  fs.writeFileSync(path.join(work, 'p.tgz'), tarball);
+  await tar.extract({ file: path.join(work, 'p.tgz'), cwd: work, filter: p => /^[^/]+\/package\.json$/.test(p) });
+  for (const dir of fs.readdirSync(work)) {
+    const file = path.join(work, dir, 'package.json');
+    if (fs.existsSync(file)) manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  if (!manifest) throw new Error('no package.json in the tarball');
+  const { integrity } = await putPackage(url, token, manifest, tarball);
+  return { name: manifest.name as string, version: manifest.version as string, integrity };
+}
+
 /** Publishes with npm's registry protocol (the document `npm publish` sends). */
 async function publish(url: string, token: string, pkg: PackageFixture) {
-  const tarball = await packFixture(pkg);
+  return putPackage(url, token, manifestOf(pkg), await packFixture(pkg));
+}
+
+async function putPackage(url: string, token: string, manifestFields: Record<string, any>, tarball: Buffer) {
+  const pkg = { name: manifestFields.name as string, version: manifestFields.version as string };
   const integrity = `sha512-${crypto.createHash('sha512').update(tarball).digest('base64')}`;
   const shasum = crypto.createHash('sha1').update(tarball).digest('hex');
   const file = `${pkg.name.replace(/^@[^/]+\//, '')}-${pkg.version}.tgz`;
   const tarballUrl = `${url}/${pkg.name}/-/${file}`;
-  const manifest = { ...manifestOf(pkg), dist: { integrity, shasum, tarball: tarballUrl } };
+  const manifest = { ...manifestFields, dist: { integrity, shasum, tarball: tarballUrl } };
   const res = await fetch(`${url}/${pkg.name.replace('/', '%2f')}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -63,6 +63,33 @@ ensure_verdaccio() {
   export DEVPORTAL_VERDACCIO_BIN="$bin"
 }
 
+# Real plugins nobody here wrote, fetched from the npm registry at set-up
+# (tests themselves talk to loopback only): three new-backend-system plugins
+# exported with our own `plugin export`, and one package already in RHDH's
+# `-dynamic` format, kept unchanged.
+THIRD_PARTY_BACKEND=(
+  @backstage/plugin-proxy-backend@0.6.18
+  @backstage/plugin-catalog-backend-module-openapi@0.2.26
+  @roadiehq/scaffolder-backend-module-utils@4.1.2
+)
+RHDH_DYNAMIC_PACKAGE=@janus-idp/backstage-scaffolder-backend-module-regex-dynamic@2.0.4
+
+ensure_third_party_fixtures() {
+  local dir="$STATE/tools/third-party" want spec
+  want="${THIRD_PARTY_BACKEND[*]} $RHDH_DYNAMIC_PACKAGE $(cat "$STATE/build.stamp" 2>/dev/null; stat -c %Y "$STATE/build.stamp" 2>/dev/null)"
+  if [ "$(cat "$dir/.done" 2>/dev/null)" != "$want" ]; then
+    log "exporting third-party plugins for the tests into .devportal/tools/third-party"
+    rm -rf "$dir" && mkdir -p "$dir/exported" "$dir/rhdh"
+    for spec in "${THIRD_PARTY_BACKEND[@]}"; do
+      node "$ROOT/packages/cli/bin/devportal-cli" plugin export --from-npm "$spec" --out "$dir/exported" >&2 ||
+        die "could not export $spec"
+    done
+    (cd "$dir/rhdh" && npm pack --silent "$RHDH_DYNAMIC_PACKAGE" >/dev/null) || die "could not fetch $RHDH_DYNAMIC_PACKAGE"
+    echo "$want" >"$dir/.done"
+  fi
+  export DEVPORTAL_THIRD_PARTY_DIR="$dir"
+}
+
 # Totals across suites, summed into the closing line.
 TOTAL_PASSED=0
 TOTAL_FAILED=0
@@ -137,6 +164,7 @@ cmd_test() {
   ensure_verdaccio
   build_portal
   unpack_backend
+  ensure_third_party_fixtures
   mkdir -p "$ROOT/test-output"
   [ "$setup_only" = 1 ] && { log "test set-up done"; return 0; }
 

@@ -39,7 +39,17 @@ export function isolateFeature(
   return {
     ...feature,
     getRegistrations() {
-      return feature.getRegistrations().map(registration => ({
+      return feature.getRegistrations().filter(registration => {
+        // A dependency the host's packages do not export (an extension point
+        // that moved between releases, say) arrives as undefined; Backstage
+        // would then refuse to start at all. Drop this registration instead.
+        const missing = Object.entries(registration.init.deps).filter(([, ref]) => typeof (ref as { id?: unknown })?.id !== 'string');
+        if (missing.length === 0) return true;
+        const reason = `${registration.moduleId ? `module ${registration.moduleId}` : `plugin ${registration.pluginId}`}: depends on ${missing.map(([name]) => `'${name}'`).join(', ')}, which this host's Backstage packages do not provide`;
+        status.update(packageName, { state: 'failed', reason });
+        logger.error(`Dynamic plugin ${packageName} is skipped; ${reason}`);
+        return false;
+      }).map(registration => ({
         ...registration,
         init: {
           deps: registration.init.deps,
