@@ -50,7 +50,12 @@ describe('third-party backend plugins', () => {
 
     // proxy-backend from npm; the openapi catalog module and Roadie's
     // scaffolder actions from one OCI image; the RHDH package from npm as published.
-    const proxy = await npm.publishFolder(exported('backstage-plugin-proxy-backend-dynamic'));
+    // Published with our own `plugin publish --npm`, authenticated from .npmrc.
+    fs.writeFileSync(path.join(work, '.npmrc'), `//127.0.0.1:${new URL(npm.url).port}/:_authToken=${npm.token}\n`);
+    const published = JSON.parse(
+      execFileSync(process.execPath, [cli, 'plugin', 'publish', '--npm', npm.url, '--json', exported('backstage-plugin-proxy-backend-dynamic')], { cwd: work }).toString(),
+    );
+    const proxy = published.packages[0];
     const rhdhTarball = fs.readdirSync(path.join(fixtures, 'rhdh')).find(f => f.endsWith('.tgz'))!;
     const regex = await npm.publishTarball(path.join(fixtures, 'rhdh', rhdhTarball));
     const image = `oci://${oci.host}/community/plugins:1.0.0`;

@@ -18,8 +18,6 @@ export interface StartedVerdaccio {
   publish(pkg: PackageFixture): Promise<{ integrity: string; tarball: string }>;
   /** Publishes an npm tarball as it is (its package.json names it). */
   publishTarball(file: string): Promise<{ name: string; version: string; integrity: string }>;
-  /** Packs a package folder (everything in it, node_modules included) and publishes it. */
-  publishFolder(dir: string): Promise<{ name: string; version: string; integrity: string }>;
   stop(): Promise<void>;
 }
 
@@ -89,16 +87,6 @@ export async function startVerdaccio(options: { privateScope?: string } = {}): P
     tarballRequests: () => (log.match(/requested 'GET [^']*\.tgz'/g) ?? []).length,
     publish: pkg => publish(url, token, pkg),
     publishTarball: async file => publishTarball(url, token, fs.readFileSync(file)),
-    publishFolder: async dir => {
-      const tar = await import('tar');
-      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-pack-'));
-      fs.cpSync(dir, path.join(work, 'package'), { recursive: true, verbatimSymlinks: true });
-      const out = path.join(work, 'out.tgz');
-      await tar.create({ gzip: true, cwd: work, file: out, portable: true }, ['package']);
-      const result = await publishTarball(url, token, fs.readFileSync(out));
-      fs.rmSync(work, { recursive: true, force: true });
-      return result;
-    },
     async stop() {
       child.kill('SIGTERM');
       await exited;

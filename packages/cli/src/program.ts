@@ -45,9 +45,10 @@ export function createProgram(): Command {
 
   plugin
     .command('publish')
-    .description('Publish plugin package folders as one OCI image (RHDH layout, io.backstage.dynamic-packages annotation)')
+    .description('Publish plugin package folders: as one OCI image (RHDH layout, io.backstage.dynamic-packages annotation) or as npm packages')
     .argument('<dirs...>', 'plugin package folders')
     .option('--oci <ref>', 'the image, oci://host[:port]/repo:tag')
+    .option('--npm <registry>', 'an npm registry URL (auth from .npmrc)')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable; loopback always is)', collect, [])
     .option('--json', 'print a machine-readable result')
     .action(async (...args) => (await import('./commands/publish')).publishCommand(...(args as [any, any])));

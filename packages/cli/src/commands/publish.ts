@@ -1,20 +1,37 @@
 import { InstallError } from '../installer/errors';
+import { readNpmSettings } from '../installer/sources/npmrc';
+import { publishNpmPackage } from '../publish/npmPackage';
 import { publishOciImage } from '../publish/ociImage';
 
 interface PublishCommandOptions {
   oci?: string;
+  npm?: string;
   json?: boolean;
   insecureRegistry: string[];
 }
 
-/** `devportal plugin publish --oci <ref> <dir>...` */
+/**
+ * `devportal plugin publish --oci <ref> <dir>...`: one image holding every plugin.
+ * `devportal plugin publish --npm <registry> <dir>...`: one npm package per folder.
+ */
 export async function publishCommand(dirs: string[], options: PublishCommandOptions) {
-  if (!options.oci) throw new Error('say where to publish: --oci oci://host/repo:tag');
+  if (!options.oci === !options.npm) throw new Error('say where to publish: --oci oci://host/repo:tag or --npm <registry URL>');
   try {
-    const result = await publishOciImage({ reference: options.oci, pluginDirs: dirs, insecureRegistries: options.insecureRegistry });
-    process.stdout.write(
-      options.json ? `${JSON.stringify(result)}\n` : `Published ${result.plugins.join(', ')} to ${options.oci} (${result.digest})\n`,
-    );
+    if (options.oci) {
+      const result = await publishOciImage({ reference: options.oci, pluginDirs: dirs, insecureRegistries: options.insecureRegistry });
+      process.stdout.write(
+        options.json ? `${JSON.stringify(result)}\n` : `Published ${result.plugins.join(', ')} to ${options.oci} (${result.digest})\n`,
+      );
+      return;
+    }
+    const npm = readNpmSettings(process.cwd());
+    const published = [];
+    for (const dir of dirs) {
+      const result = await publishNpmPackage({ dir, registry: options.npm!, npm });
+      published.push(result);
+      if (!options.json) process.stdout.write(`Published ${result.name}@${result.version} to ${options.npm} (integrity ${result.integrity})\n`);
+    }
+    if (options.json) process.stdout.write(`${JSON.stringify({ packages: published })}\n`);
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
     process.stderr.write(`devportal: error: ${error.message}\n`);
