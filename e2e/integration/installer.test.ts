@@ -176,6 +176,54 @@ describe('plugins install', () => {
     assert.equal(bySource['local-plugin'].source, 'local');
   });
 
+  it('accepts every npm package form: range, dist-tag, alias and tarball URL', async () => {
+    const ws = new Workspace().npmrc(registryLine());
+    const a11 = published['@acme/plugin-a@1.1.0'];
+    const b = published['@acme/plugin-b@2.0.0'];
+    ws.config(
+      'plugins:\n' +
+        `  - package: "@acme/plugin-a@^1.0.0"\n    integrity: ${a11.integrity}\n` +
+        `  - package: "@acme/plugin-b@latest"\n    integrity: ${b.integrity}\n` +
+        `  - package: "my-alias@npm:@acme/plugin-a@1.0.0"\n    integrity: ${published['@acme/plugin-a@1.0.0'].integrity}\n`,
+    );
+    const result = await ws.install();
+    assert.equal(result.code, 0, result.stdout);
+    assert.deepEqual(result.json.plugins.map((p: any) => `${p.record.name}@${p.record.version}`), [
+      '@acme/plugin-a@1.1.0',
+      '@acme/plugin-b@2.0.0',
+      '@acme/plugin-a@1.0.0',
+    ]);
+
+    const url = new Workspace().config(`plugins:\n  - package: ${b.tarball}\n    integrity: ${b.integrity}\n`);
+    const fromUrl = await url.install();
+    assert.equal(fromUrl.code, 0, fromUrl.stdout);
+    assert.ok(url.folders().includes('acme-plugin-b-2.0.0'));
+  });
+
+  it('installs an OCI plugin pinned by digest and re-checks a tag with pullPolicy Always', async () => {
+    const ws = new Workspace().config(`plugins:\n  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n`);
+    const first = await ws.install();
+    assert.equal(first.code, 0, first.stdout);
+    const digest = first.json.plugins[0].record.digest;
+    const pinned = new Workspace().config(`plugins:\n  - package: oci://${oci.host}/acme/plugins@${digest}!plugin-y\n`);
+    const byDigest = await pinned.install();
+    assert.equal(byDigest.code, 0, byDigest.stdout);
+    assert.ok(pinned.folders().includes('plugin-y'));
+
+    ws.config(`plugins:\n  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n    pullPolicy: Always\n`);
+    assert.equal((await ws.install()).json.plugins[0].status, 'installed', 'the entry changed');
+    assert.equal((await ws.install()).json.plugins[0].status, 'unchanged', 'same remote digest: nothing downloaded');
+    await publishImage(`oci://${oci.host}/acme/plugins:1.0.0`, [{ dir: 'plugin-x', name: '@acme/plugin-x', version: '3.0.1' }]);
+    const moved = await ws.install();
+    assert.equal(moved.json.plugins[0].status, 'installed', 'the tag moved: downloaded again');
+    assert.equal(moved.json.plugins[0].record.version, '3.0.1');
+    // Put the tag back for the other tests.
+    await publishImage(`oci://${oci.host}/acme/plugins:1.0.0`, [
+      { dir: 'plugin-x', name: '@acme/plugin-x', version: '3.0.0' },
+      { dir: 'plugin-y', name: '@acme/plugin-y', version: '3.0.0' },
+    ]);
+  });
+
   it('fetches nothing on an unchanged re-run and re-merges the config', async () => {
     const ws = new Workspace().npmrc(registryLine());
     ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-y\n`);
