@@ -70,6 +70,13 @@ describe('dynamic backend plugins', () => {
       packageJson: { devportal: { compatibility: { backstage: '9.9.0', backendPluginApi: '^9.0.0' } } },
     });
     pluginPackage(path.join(src, 'disabled'), '@fixture/disabled', 'fixture-disabled');
+    pluginPackage(path.join(src, 'strict-config'), '@fixture/strict-config', 'fixture-strict', {
+      packageJson: { configSchema: 'config.schema.json' },
+    });
+    fs.writeFileSync(
+      path.join(src, 'strict-config/config.schema.json'),
+      JSON.stringify({ type: 'object', properties: { strictFixture: { type: 'object', properties: { retries: { type: 'number' } } } } }),
+    );
 
     // The same kind of plugin from npm and from OCI.
     const fromNpm = pluginPackage(path.join(work, 'npm-src'), '@fixture/from-npm', 'fixture-npm');
@@ -94,6 +101,8 @@ describe('dynamic backend plugins', () => {
         '  - package: ./plugins/incompatible',
         '  - package: ./plugins/disabled',
         '    disabled: true',
+        '  - package: ./plugins/strict-config',
+        '    pluginConfig: { strictFixture: { retries: many } }',
         `  - package: "@fixture/from-npm@1.0.0"`,
         `    integrity: ${integrity}`,
         `  - package: oci://${oci.host}/fixtures/plugins:1.0.0!fixture-from-oci`,
@@ -183,6 +192,14 @@ describe('dynamic backend plugins', () => {
     assert.equal((await fetch(`${asAdmin.baseUrl}/api/fixture-disabled/hello`)).status, 404);
     // Listed by its package as written in dynamic-plugins.yaml: nothing of it was read.
     assert.equal((await status())['./plugins/disabled'].state, 'disabled');
+  });
+
+  it("refuses a plugin whose config breaks its own schema, naming the key", async () => {
+    const p = (await status())['@fixture/strict-config'];
+    assert.equal(p.state, 'failed');
+    assert.match(p.reason, /invalid config: .*number.*\/strictFixture\/retries/);
+    assert.match(asAdmin.logs(), /@fixture\/strict-config is not loaded: invalid config/);
+    assert.equal((await fetch(`${asAdmin.baseUrl}/api/fixture-strict/hello`)).status, 404);
   });
 
   it('fails only the request a loaded plugin crashes', async () => {

@@ -123,7 +123,8 @@ function writeConfig(dir: string, name: string, config: Record<string, unknown>)
 async function stopProcess(child: ChildProcess, exited: Promise<number | null>) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  // Backstage waits ~55 s for event-bus long polls to end; tests need not.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
 }

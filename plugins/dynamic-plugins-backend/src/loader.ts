@@ -8,6 +8,7 @@ import {
   type BackendFeature,
 } from '@backstage/backend-plugin-api';
 import { declaredCompatibility, incompatibility, type HostVersions } from './compatibility';
+import { configProblem } from './configSchema';
 import { readInstalledPlugins } from './installerState';
 import { isBackendFeature, isolateFeature } from './isolation';
 import { installDynamicPluginResolution } from './moduleResolution';
@@ -73,6 +74,12 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
         continue;
       }
       if (reason) logger.warn(`Dynamic plugin ${pkg.name} ${reason}; loaded anyway (dynamicPlugins.backend.ignoreCompatibility)`);
+      const badConfig = await configProblem(folder, config);
+      if (badConfig) {
+        status.set({ ...entry, state: 'failed', reason: badConfig });
+        logger.error(`Dynamic plugin ${pkg.name} is not loaded: ${badConfig}`);
+        continue;
+      }
       status.set(entry);
       candidates.push({ folder, name: pkg.name });
     }

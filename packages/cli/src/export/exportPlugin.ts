@@ -84,6 +84,7 @@ export async function exportBackendPlugin(options: ExportOptions): Promise<Expor
     const from = path.join(options.packageDir, entry);
     if (await exists(from)) await fs.cp(from, path.join(dir, entry), { recursive: true });
   }
+  const configSchema = await precompileConfigSchema(options.packageDir, pkg, dir, options.log);
   const hostApi = host.version('@backstage/backend-plugin-api');
   const exported = {
     name: pkg.name,
@@ -92,7 +93,7 @@ export async function exportBackendPlugin(options: ExportOptions): Promise<Expor
     license: pkg.license,
     main,
     backstage: pkg.backstage,
-    configSchema: pkg.configSchema,
+    configSchema,
     dependencies: privateDeps,
     peerDependencies: peers,
     ...(Object.keys(privateDeps).length > 0 ? { bundleDependencies: Object.keys(privateDeps) } : {}),
@@ -150,6 +151,34 @@ async function checkEntry(dir: string, main: string, hostDir: string, name: stri
     const reason = error.code === 3 ? 'its entry does not export a BackendFeature' : `its entry fails to load: ${String(error.stderr).trim().split('\n').find(l => /Error/.test(l)) ?? error.message}`;
     throw new InstallError(`${name}: ${reason}`, 'NOT_A_BACKEND_FEATURE');
   });
+}
+
+/**
+ * A `config.d.ts` schema becomes `config.schema.json`, so the backend can
+ * check the plugin's config without TypeScript (production images have none).
+ */
+async function precompileConfigSchema(
+  packageDir: string,
+  pkg: Record<string, any>,
+  dir: string,
+  log?: (message: string) => void,
+): Promise<unknown> {
+  if (typeof pkg.configSchema !== 'string' || !pkg.configSchema.endsWith('.d.ts')) return pkg.configSchema;
+  try {
+    const { loadConfigSchema } = await import('@backstage/config-loader');
+    const schema = await loadConfigSchema({
+      dependencies: [],
+      packagePaths: [path.join(packageDir, 'package.json')],
+      excludePackageDependencies: true,
+    });
+    const [first] = (schema.serialize().schemas as Array<{ value: unknown }>) ?? [];
+    if (!first) return pkg.configSchema;
+    await fs.writeFile(path.join(dir, 'config.schema.json'), `${JSON.stringify(first.value, null, 2)}\n`);
+    return 'config.schema.json';
+  } catch (error) {
+    log?.(`${pkg.name}: config.d.ts kept as it is (${(error as Error).message.split('\n')[0]})`);
+    return pkg.configSchema;
+  }
 }
 
 async function exists(p: string) {
