@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot, signInAsGuest, startBackend, type StartedBackend } from '../support/backend.ts';
+import { waitFor } from '../support/ports.ts';
 import { startRegistry, type StartedRegistry } from '../support/registry.ts';
 import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
 
@@ -73,6 +74,44 @@ describe('dynamic backend plugins', () => {
     pluginPackage(path.join(src, 'strict-config'), '@fixture/strict-config', 'fixture-strict', {
       packageJson: { configSchema: 'config.schema.json' },
     });
+    // A catalog module that ships its own (broken, "older") copy of
+    // plugin-catalog-node: the loader must give it the host's, or its
+    // extension point would not be the catalog's.
+    const nested = path.join(src, 'nested-node');
+    fs.mkdirSync(path.join(nested, 'dist'), { recursive: true });
+    fs.mkdirSync(path.join(nested, 'node_modules/@backstage/plugin-catalog-node'), { recursive: true });
+    fs.writeFileSync(path.join(nested, 'node_modules/@backstage/plugin-catalog-node/package.json'), '{"name":"@backstage/plugin-catalog-node","version":"1.0.0","main":"index.js"}');
+    fs.writeFileSync(
+      path.join(nested, 'node_modules/@backstage/plugin-catalog-node/index.js'),
+      "exports.catalogProcessingExtensionPoint = { $$type: '@backstage/ExtensionPoint', id: 'catalog.processing.from-an-old-copy', T: null };\n",
+    );
+    fs.writeFileSync(
+      path.join(nested, 'package.json'),
+      JSON.stringify({ name: '@fixture/nested-node', version: '1.0.0', main: 'dist/index.cjs.js', backstage: { role: 'backend-plugin-module', pluginId: 'catalog' } }),
+    );
+    fs.writeFileSync(
+      path.join(nested, 'dist/index.cjs.js'),
+      `const { createBackendModule } = require('@backstage/backend-plugin-api');
+const { catalogProcessingExtensionPoint } = require('@backstage/plugin-catalog-node');
+exports.default = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'fixture-nested-node',
+  register(reg) {
+    reg.registerInit({
+      deps: { catalog: catalogProcessingExtensionPoint },
+      async init({ catalog }) {
+        catalog.addProcessor({
+          getProcessorName: () => 'FixtureNestedNode',
+          async preProcessEntity(entity) {
+            return { ...entity, metadata: { ...entity.metadata, annotations: { ...entity.metadata.annotations, 'fixture.io/processed': 'true' } } };
+          },
+        });
+      },
+    });
+  },
+});
+`,
+    );
     fs.writeFileSync(
       path.join(src, 'strict-config/config.schema.json'),
       JSON.stringify({ type: 'object', properties: { strictFixture: { type: 'object', properties: { retries: { type: 'number' } } } } }),
@@ -101,6 +140,7 @@ describe('dynamic backend plugins', () => {
         '  - package: ./plugins/incompatible',
         '  - package: ./plugins/disabled',
         '    disabled: true',
+        '  - package: ./plugins/nested-node',
         '  - package: ./plugins/strict-config',
         '    pluginConfig: { strictFixture: { retries: many } }',
         `  - package: "@fixture/from-npm@1.0.0"`,
@@ -200,6 +240,17 @@ describe('dynamic backend plugins', () => {
     assert.match(p.reason, /invalid config: .*number.*\/strictFixture\/retries/);
     assert.match(asAdmin.logs(), /@fixture\/strict-config is not loaded: invalid config/);
     assert.equal((await fetch(`${asAdmin.baseUrl}/api/fixture-strict/hello`)).status, 404);
+  });
+
+  it('gives a plugin that ships its own older -node package the host\'s extension points', async () => {
+    assert.equal((await status())['@fixture/nested-node'].state, 'loaded');
+    const token = await signInAsGuest(asAdmin.baseUrl);
+    const entity = await waitFor('an entity processed by the module', async () => {
+      const res = await fetch(`${asAdmin.baseUrl}/api/catalog/entities/by-name/component/default/payments-service`, { headers: { authorization: `Bearer ${token}` } });
+      const body = res.ok ? await res.json() : undefined;
+      return body?.metadata.annotations?.['fixture.io/processed'] ? body : undefined;
+    }, 60_000, 1000);
+    assert.equal(entity.metadata.annotations['fixture.io/processed'], 'true');
   });
 
   it('fails only the request a loaded plugin crashes', async () => {
