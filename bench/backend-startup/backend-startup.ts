@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { runtimeConfig } from '../../e2e/support/backend.ts';
 import { freePort } from '../../e2e/support/ports.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -325,21 +326,9 @@ async function measure(variant: Variant, expect: Expectations): Promise<Sample> 
   const dataDir = path.join(work, 'data', `${variant.key}-${++startCounter}`);
   fs.mkdirSync(path.join(dataDir, 'scaffolder'), { recursive: true });
   const runtimeFile = path.join(dataDir, 'app-config.runtime.yaml');
-  fs.writeFileSync(
-    runtimeFile,
-    stringify({
-      app: { baseUrl },
-      backend: {
-        baseUrl,
-        listen: { host: '127.0.0.1', port },
-        cors: { origin: baseUrl },
-        workingDirectory: path.join(dataDir, 'scaffolder'),
-        database: { client: 'better-sqlite3', connection: ':memory:' },
-      },
-      techdocs: { publisher: { local: { publishDirectory: path.join(dataDir, 'techdocs') } } },
-      devportal: { scaffolder: { localPublish: { directory: path.join(dataDir, 'generated') } } },
-    }),
-  );
+  const runtime = runtimeConfig(baseUrl, port, dataDir);
+  runtime.backend.database = { client: 'better-sqlite3', connection: ':memory:' };
+  fs.writeFileSync(runtimeFile, stringify(runtime));
   const configs = [path.join(repoRoot, 'app-config.yaml'), ...variant.configFiles, runtimeFile];
   const args = [variant.entry, ...configs.flatMap(c => ['--config', c])];
 

@@ -43,17 +43,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Starte
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-test-'));
-  const runtime: Record<string, any> = {
-    app: { baseUrl },
-    backend: {
-      baseUrl,
-      listen: { host: '127.0.0.1', port },
-      cors: { origin: baseUrl },
-      workingDirectory: path.join(dataDir, 'scaffolder'),
-    },
-    techdocs: { publisher: { local: { publishDirectory: path.join(dataDir, 'techdocs') } } },
-    devportal: { scaffolder: { localPublish: { directory: path.join(dataDir, 'generated') } } },
-  };
+  const runtime = runtimeConfig(baseUrl, port, dataDir);
   const usesSqlite = !(options.configFiles ?? []).includes('app-config.production.yaml');
   if (usesSqlite) {
     // Only for SQLite: with pg these keys would leak into the pg connection.
@@ -101,6 +91,24 @@ export async function startBackend(options: BackendOptions = {}): Promise<Starte
     throw new Error(`${(error as Error).message}\n--- backend output ---\n${output.slice(-4000)}`);
   }
   return started;
+}
+
+/**
+ * What ./devportal's runtime config sets, for a backend on `port` keeping its
+ * data (scaffolder scratch space, TechDocs, generated projects) in `dataDir`.
+ */
+export function runtimeConfig(baseUrl: string, port: number, dataDir: string): Record<string, any> {
+  return {
+    app: { baseUrl },
+    backend: {
+      baseUrl,
+      listen: { host: '127.0.0.1', port },
+      cors: { origin: baseUrl },
+      workingDirectory: path.join(dataDir, 'scaffolder'),
+    },
+    techdocs: { publisher: { local: { publishDirectory: path.join(dataDir, 'techdocs') } } },
+    devportal: { scaffolder: { localPublish: { directory: path.join(dataDir, 'generated') } } },
+  };
 }
 
 /** Runs the plugin installer on the repository's dynamic-plugins.yaml; returns its app-config. */
