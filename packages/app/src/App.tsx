@@ -1,11 +1,12 @@
 import { createApp } from '@backstage/frontend-defaults';
 import { appShellModule } from './modules/nav';
-import { homeModule } from './modules/home';
+import { dynamicFrontendFeaturesLoader } from './dynamic/loader';
 
 /**
- * The statically bundled app. Plugins listed in package.json are discovered
- * by `app.packages: all` in app-config.yaml; these modules are DevPortal's own.
+ * The app, built once. Plugins listed in package.json are discovered by
+ * `app.packages: all`; dynamic frontend plugins (home and header among them)
+ * are loaded at page load from the backend's list of remotes.
  */
 export default createApp({
-  features: [appShellModule, homeModule],
+  features: [appShellModule, dynamicFrontendFeaturesLoader()],
 });

@@ -8,14 +8,17 @@ import {
   type BackendFeature,
 } from '@backstage/backend-plugin-api';
 import { declaredCompatibility, incompatibility, type HostVersions } from './compatibility';
+import { appConfigSchemaModule } from './appConfigSchema';
 import { configProblem } from './configSchema';
 import { readInstalledPlugins } from './installerState';
 import { isBackendFeature, isolateFeature } from './isolation';
 import { installDynamicPluginResolution } from './moduleResolution';
+import { createRemotesRouter, readFrontendRemote, REMOTES_MOUNT, type ServedRemote } from './frontendRemotes';
 import { createStatusRouter } from './router';
 import { DynamicPluginStatusStore, type DynamicPluginStatus } from './status';
 
 const BACKEND_ROLES = ['backend-plugin', 'backend-plugin-module'];
+const FRONTEND_ROLES = ['frontend-plugin', 'frontend-plugin-module'];
 
 /**
  * Loads the dynamic backend plugins the installer put in the dynamic plugins
@@ -30,7 +33,12 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
   deps: { config: coreServices.rootConfig, logger: coreServices.rootLogger },
   async loader({ config, logger }) {
     const status = new DynamicPluginStatusStore();
-    const features: BackendFeature[] = [statusPlugin(status)];
+    const remotes: ServedRemote[] = [];
+    // package.json paths of the dynamic plugins whose config schema the app
+    // serves with its own (filled below; read when the app plugin starts).
+    const schemaPackages: string[] = [];
+    const features: BackendFeature[] = [statusPlugin(status, remotes), appConfigSchemaModule(() => schemaPackages)];
+    const baseUrl = config.getString('backend.baseUrl').replace(/\/$/, '');
     const rootSetting = config.getOptionalString('dynamicPlugins.rootDirectory');
     if (!rootSetting) return features;
     const root = path.resolve(rootSetting);
@@ -63,6 +71,24 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
         status.set({ ...entry, state: 'failed', reason: `no readable package.json in ${folder}` });
         continue;
       }
+      if (FRONTEND_ROLES.includes(entry.kind)) {
+        // Frontend plugins run in the browser: the backend only lists and
+        // serves them; the app loads them (packages/app/src/dynamic).
+        const read = readFrontendRemote(folder, { ...pkg, name: entry.package }, baseUrl);
+        const badFrontendConfig = 'served' in read ? await configProblem(folder, config) : undefined;
+        if (badFrontendConfig) {
+          status.set({ ...entry, state: 'failed', reason: badFrontendConfig });
+          logger.error(`Dynamic frontend plugin ${entry.package} is not served: ${badFrontendConfig}`);
+        } else if ('problem' in read) {
+          status.set({ ...entry, state: 'failed', reason: read.problem });
+          logger.error(`Dynamic frontend plugin ${entry.package} is not served: ${read.problem}`);
+        } else {
+          remotes.push(read.served);
+          schemaPackages.push(path.join(folder, 'package.json'));
+          status.set(entry);
+        }
+        continue;
+      }
       if (!BACKEND_ROLES.includes(entry.kind)) {
         status.set({ ...entry, state: 'skipped', reason: `not a backend package (role ${entry.kind})` });
         continue;
@@ -81,6 +107,7 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
         continue;
       }
       status.set(entry);
+      schemaPackages.push(path.join(folder, 'package.json'));
       candidates.push({ folder, name: pkg.name });
     }
 
@@ -140,7 +167,7 @@ function hostVersions(hostRequire: NodeRequire): HostVersions {
   return { backstage, backendPluginApi: hostRequire('@backstage/backend-plugin-api/package.json').version };
 }
 
-function statusPlugin(status: DynamicPluginStatusStore) {
+function statusPlugin(status: DynamicPluginStatusStore, remotes: ServedRemote[]) {
   return createBackendPlugin({
     pluginId: 'dynamic-plugins',
     register(env) {
@@ -149,9 +176,12 @@ function statusPlugin(status: DynamicPluginStatusStore) {
           httpAuth: coreServices.httpAuth,
           httpRouter: coreServices.httpRouter,
           permissions: coreServices.permissions,
+          rootHttpRouter: coreServices.rootHttpRouter,
         },
-        async init({ httpAuth, httpRouter, permissions }) {
+        async init({ httpAuth, httpRouter, permissions, rootHttpRouter }) {
           httpRouter.use(createStatusRouter({ httpAuth, permissions, status }));
+          // Outside /api: the contract path of the upstream remotes server.
+          rootHttpRouter.use(REMOTES_MOUNT, createRemotesRouter(remotes));
         },
       });
     },

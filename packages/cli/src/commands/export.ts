@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { exportFrontendPlugin, FRONTEND_ROLES } from '../export/exportFrontend';
 import { exportBackendPlugin } from '../export/exportPlugin';
 import { InstallError } from '../installer/errors';
 import { readNpmSettings } from '../installer/sources/npmrc';
@@ -26,7 +27,9 @@ export async function exportCommand(packageDir: string | undefined, options: Exp
       // The published package is already built; scripts never run.
       await pacote.extract(options.fromNpm, source, { ...readNpmSettings(process.cwd()).options, ignoreScripts: true });
     }
-    const result = await exportBackendPlugin({
+    const role = JSON.parse(await fs.readFile(path.join(source, 'package.json'), 'utf8').catch(() => '{}')).backstage?.role;
+    const exportPlugin = FRONTEND_ROLES.includes(role) ? exportFrontendPlugin : exportBackendPlugin;
+    const result = await exportPlugin({
       packageDir: source,
       outDir: path.resolve(options.out),
       hostDir,

@@ -10,7 +10,7 @@ import { pruneUnreachable } from './prune';
 const run = promisify(execFile);
 const BACKEND_ROLES = ['backend-plugin', 'backend-plugin-module'];
 /** Files of a built package that a dynamic plugin needs at run time. */
-const COPIED = ['dist', 'migrations', 'config.d.ts', 'config.schema.json', 'app-config.dynamic.yaml', 'README.md', 'LICENSE'];
+export const COPIED = ['dist', 'migrations', 'config.d.ts', 'config.schema.json', 'app-config.dynamic.yaml', 'README.md', 'LICENSE'];
 
 export interface ExportOptions {
   /** A built package folder (a workspace package or an unpacked npm package). */
@@ -53,7 +53,7 @@ export async function exportBackendPlugin(options: ExportOptions): Promise<Expor
   if (!pkg?.name) throw new InstallError(`${options.packageDir}: no package.json`, 'NOT_A_PACKAGE');
   const role = pkg.backstage?.role;
   if (!BACKEND_ROLES.includes(role)) {
-    throw new InstallError(`${pkg.name}: role '${role}' is not a backend plugin or module; frontend export is not built yet`, 'UNSUPPORTED_ROLE');
+    throw new InstallError(`${pkg.name}: role '${role}' is not a backend plugin or module`, 'UNSUPPORTED_ROLE');
   }
   const main = pkg.publishConfig?.main ?? pkg.main;
   if (!main || !(await exists(path.join(options.packageDir, main)))) {
@@ -76,8 +76,7 @@ export async function exportBackendPlugin(options: ExportOptions): Promise<Expor
     }
   }
 
-  const folder = `${pkg.name.replace(/^@/, '').replace('/', '-')}-dynamic`;
-  const dir = path.join(options.outDir, folder);
+  const dir = path.join(options.outDir, dynamicFolderName(pkg.name));
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
   for (const entry of COPIED) {
@@ -157,7 +156,7 @@ async function checkEntry(dir: string, main: string, hostDir: string, name: stri
  * A `config.d.ts` schema becomes `config.schema.json`, so the backend can
  * check the plugin's config without TypeScript (production images have none).
  */
-async function precompileConfigSchema(
+export async function precompileConfigSchema(
   packageDir: string,
   pkg: Record<string, any>,
   dir: string,
@@ -181,11 +180,16 @@ async function precompileConfigSchema(
   }
 }
 
-async function exists(p: string) {
+/** `@scope/name` → `scope-name-dynamic`, the folder (and npm package) name of an export. */
+export function dynamicFolderName(name: string): string {
+  return `${name.replace(/^@/, '').replace('/', '-')}-dynamic`;
+}
+
+export async function exists(p: string) {
   return fs.stat(p).then(() => true, () => false);
 }
 
-async function folderSize(dir: string): Promise<number> {
+export async function folderSize(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);

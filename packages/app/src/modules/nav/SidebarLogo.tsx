@@ -1,5 +1,7 @@
 import { Link, sidebarConfig, useSidebarOpenState } from '@backstage/core-components';
 import { makeStyles } from '@material-ui/core';
+import { useContext } from 'react';
+import { HeaderPresentContext } from './AppLayout';
 
 const useStyles = makeStyles({
   root: {
@@ -22,10 +24,14 @@ const useStyles = makeStyles({
   },
 });
 
-/** The portal's name as a wordmark; shortened when the sidebar is closed. */
+/**
+ * The portal's name as a wordmark; shortened when the sidebar is closed.
+ * With a header plugin the header shows the logo and this keeps the space.
+ */
 export const SidebarLogo = () => {
   const classes = useStyles();
   const { isOpen } = useSidebarOpenState();
+  if (useContext(HeaderPresentContext)) return <div className={classes.root} />;
   return (
     <div className={classes.root}>
       <Link to="/" underline="none" className={classes.link} aria-label="Home">

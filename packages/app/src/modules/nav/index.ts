@@ -1,9 +1,10 @@
 import { createFrontendModule } from '@backstage/frontend-plugin-api';
+import { appLayout } from './AppLayout';
 import { signInPage } from './signInPage';
 import { sidebarContent } from './Sidebar';
 
-/** The app shell: sidebar and sign-in page. */
+/** The app shell: layout (with a header slot), sidebar and sign-in page. */
 export const appShellModule = createFrontendModule({
   pluginId: 'app',
-  extensions: [sidebarContent, signInPage],
+  extensions: [appLayout, sidebarContent, signInPage],
 });

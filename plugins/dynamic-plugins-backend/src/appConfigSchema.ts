@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
+import { configSchemaExtensionPoint, loadCompiledConfigSchema } from '@backstage/plugin-app-node';
+import type { JsonObject } from '@backstage/types';
+
+/**
+ * RHDH's frontend wiring (`dynamicPlugins.frontend.<plugin>`) is read by
+ * the app: all of it is frontend-visible.
+ */
+const wiringSchema: JsonObject = {
+  type: 'object',
+  properties: {
+    dynamicPlugins: {
+      type: 'object',
+      properties: {
+        frontend: { type: 'object', deepVisibility: 'frontend', additionalProperties: true },
+      },
+    },
+  },
+};
+
+/**
+ * The app bundle's config schema only knows the plugins compiled into it.
+ * This module gives the app-backend that schema plus the schemas of the
+ * dynamic plugins that loaded (frontend and backend), so their
+ * `@visibility frontend` keys (`home.*`, `header.*`, …) reach the browser and
+ * their config is validated together with the rest.
+ */
+export function appConfigSchemaModule(pluginPackageJsons: () => string[]) {
+  return createBackendModule({
+    pluginId: 'app',
+    moduleId: 'dynamic-plugins-config-schema',
+    register(env) {
+      env.registerInit({
+        deps: { schemaPoint: configSchemaExtensionPoint, config: coreServices.rootConfig, logger: coreServices.rootLogger },
+        async init({ schemaPoint, config, logger }) {
+          const { loadConfigSchema } = await import('@backstage/config-loader');
+          const appPackage = config.getOptionalString('app.packageName') ?? 'app';
+          let appSchemas: JsonObject[] = [];
+          try {
+            const compiled = await loadCompiledConfigSchema(resolvePackagePath(appPackage, 'dist'));
+            appSchemas = (compiled?.serialize().schemas as typeof appSchemas) ?? [];
+          } catch (error) {
+            logger.warn(`The app bundle's config schema could not be read: ${(error as Error).message}`);
+          }
+          if (appSchemas.length === 0) return; // no app bundle: nothing to serve
+          const plugins = await loadConfigSchema({
+            dependencies: [],
+            packagePaths: pluginPackageJsons(),
+            excludePackageDependencies: true,
+          });
+          schemaPoint.setConfigSchema(
+            await loadConfigSchema({
+              serialized: {
+                backstageConfigSchemaVersion: 1,
+                schemas: [
+                  ...appSchemas,
+                  ...(plugins.serialize().schemas as typeof appSchemas),
+                  { path: path.join(__dirname, 'wiring'), value: wiringSchema },
+                ],
+              },
+            }),
+          );
+        },
+      });
+    },
+  });
+}

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import Router from 'express-promise-router';
+
+/** Where remotes are listed and served: the path of backend-dynamic-feature-service's remotes server. */
+export const REMOTES_MOUNT = '/.backstage/dynamic-features';
+
+/**
+ * One dynamic frontend plugin as the app's loader sees it: the contract of
+ * backend-dynamic-feature-service's `/remotes` list, plus `shared` (versions
+ * of the shared dependencies it was built against) so the app can refuse a
+ * remote built against another major of react or react-router.
+ */
+export interface FrontendRemote {
+  packageName: string;
+  remoteInfo: { name: string; entry: string };
+  exposedModules: string[];
+  shared: Record<string, string>;
+}
+
+export interface ServedRemote {
+  remote: FrontendRemote;
+  assetsDir: string;
+}
+
+/**
+ * Reads a frontend plugin folder built as a module federation remote
+ * (`dist/mf-manifest.json` + `dist/remoteEntry.js`, what `backstage-cli
+ * package build --module-federation` writes). Returns what is wrong with it
+ * otherwise, in words for the status endpoint.
+ */
+export function readFrontendRemote(
+  folder: string,
+  pkg: { name: string; devportal?: { compatibility?: { shared?: Record<string, string> } } },
+  baseUrl: string,
+): { served: ServedRemote } | { problem: string } {
+  const packageName = pkg.name;
+  const assetsDir = path.join(folder, 'dist');
+  const manifestPath = path.join(assetsDir, 'mf-manifest.json');
+  let manifest: any;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    return {
+      problem: missing
+        ? 'no dist/mf-manifest.json: not built as a module federation remote (export it with ./devportal plugin export)'
+        : `dist/mf-manifest.json is not valid JSON: ${(error as Error).message}`,
+    };
+  }
+  const name = manifest?.name;
+  const entryFile = manifest?.metaData?.remoteEntry?.name;
+  const exposes = manifest?.exposes;
+  if (typeof name !== 'string' || typeof entryFile !== 'string' || !Array.isArray(exposes)) {
+    return { problem: 'dist/mf-manifest.json lacks name, metaData.remoteEntry.name or exposes' };
+  }
+  const entryPath = path.join(manifest.metaData.remoteEntry.path ?? '', entryFile);
+  if (!fs.existsSync(path.join(assetsDir, entryPath))) {
+    return { problem: `its remote entry dist/${entryPath} is missing` };
+  }
+  // Versions the remote was compiled against: written by `devportal plugin
+  // export`; the manifest's own are `*` for what the app provides.
+  const shared: Record<string, string> = { ...pkg.devportal?.compatibility?.shared };
+  for (const dep of Array.isArray(manifest.shared) ? manifest.shared : []) {
+    if (typeof dep?.name === 'string' && typeof dep?.version === 'string' && dep.version !== '*') {
+      shared[dep.name] ??= dep.version;
+    }
+  }
+  return {
+    served: {
+      assetsDir,
+      remote: {
+        packageName,
+        remoteInfo: { name, entry: `${baseUrl}${REMOTES_MOUNT}/remotes/${encodeURIComponent(packageName)}/${entryPath}` },
+        exposedModules: exposes.map((e: { name: string }) => e.name),
+        shared,
+      },
+    },
+  };
+}
+
+/**
+ * Serves the list of enabled frontend remotes and their files. Public, like
+ * the app bundle itself: the browser needs it before anyone signs in. File
+ * names inside a remote carry content hashes, except the entry and manifest.
+ */
+export function createRemotesRouter(served: ServedRemote[]): express.Router {
+  const router = Router();
+  const remotes = served.map(s => s.remote);
+  router.get('/remotes', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json(remotes);
+  });
+  for (const { remote, assetsDir } of served) {
+    router.use(
+      `/remotes/${encodeURIComponent(remote.packageName)}`,
+      express.static(assetsDir, {
+        fallthrough: false,
+        index: false,
+        dotfiles: 'deny',
+        setHeaders(res, filePath) {
+          const base = path.basename(filePath);
+          const stable = base === 'remoteEntry.js' || base.endsWith('.json');
+          res.setHeader('Cache-Control', stable ? 'no-cache' : 'public, max-age=31536000, immutable');
+        },
+      }),
+    );
+  }
+  return router;
+}
