@@ -1,17 +1,21 @@
 import {
   createFrontendFeatureLoader,
+  type AnyApiFactory,
   type FrontendFeature,
   type FrontendFeatureLoader,
 } from '@backstage/frontend-plugin-api';
 import { loadModuleFederationHostShared } from '@backstage/module-federation-common';
 import { createInstance, type ModuleFederation } from '@module-federation/runtime';
 import { recordFailure } from './failures';
-import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
 import { fallbackHomeModule } from './fallbackHome';
+import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
+import { readWiring, scalprumName, type PluginWiring } from './wiring/config';
+import { wiredFeatures, type WiredRemote } from './wiring/wiredPlugins';
 
+type Feature = FrontendFeature | FrontendFeatureLoader;
 const FEATURE_TYPES = ['@backstage/FrontendPlugin', '@backstage/FrontendModule', '@backstage/FrontendFeatureLoader'];
 
-function isFrontendFeature(value: unknown): value is FrontendFeature | FrontendFeatureLoader {
+function isFrontendFeature(value: unknown): value is Feature {
   return !!value && typeof value === 'object' && FEATURE_TYPES.includes((value as { $$type?: string }).$$type ?? '');
 }
 
@@ -28,6 +32,12 @@ export interface DynamicFrontendFeaturesLoaderOptions {
  * singletons from the app build, each exposed module's default export a
  * FrontendFeature.
  *
+ * Plugins with RHDH wiring (`dynamicPlugins.frontend.<name>`) are legacy
+ * plugins: their pages, cards and tabs are built from the wiring and their
+ * code is fetched only when one of them renders. Plugins without wiring are
+ * new-frontend-system plugins: their feature definitions load now (their
+ * pages' code is still split out and fetched on render).
+ *
  * Failures are per plugin: a remote that cannot be fetched, is built against
  * another major of a singleton, or exports no feature is recorded for the
  * error panel and skipped; the rest of the app starts. When no dynamic plugin
@@ -36,28 +46,28 @@ export interface DynamicFrontendFeaturesLoaderOptions {
 export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLoaderOptions = {}): FrontendFeatureLoader {
   return createFrontendFeatureLoader({
     async loader({ config }) {
-      const features: Array<FrontendFeature | FrontendFeatureLoader> = [];
+      const wirings = readWiring(config, (name, message) => recordFailure({ packageName: name, message }));
       let remotes: FrontendRemote[] = [];
       try {
         remotes = await fetchRemotes(config.getString('backend.baseUrl'), options.fetch);
       } catch (error) {
-        recordFailure({ packageName: 'all dynamic frontend plugins', message: String((error as Error).message ?? error) });
+        recordFailure({ packageName: 'all dynamic frontend plugins', message: firstLine(error) });
       }
-      if (remotes.length > 0) {
-        features.push(...(await loadRemotes(remotes)));
-      }
-      if (!features.some(f => (f as { $$type?: string; id?: string }).$$type === '@backstage/FrontendPlugin' && (f as { id?: string }).id === 'home')) {
-        features.push(fallbackHomeModule);
-      }
+      const features = await loadAll(remotes, wirings);
+      const hasHome = features.some(f => f.$$type === '@backstage/FrontendPlugin' && (f as { id?: string }).id === 'home');
+      if (!hasHome) features.push(fallbackHomeModule);
       return features;
     },
   });
 }
 
-async function loadRemotes(remotes: FrontendRemote[]): Promise<Array<FrontendFeature | FrontendFeatureLoader>> {
-  const shared = await loadModuleFederationHostShared({
-    onError: error => recordFailure({ packageName: 'shared dependencies', message: error.message }),
-  });
+async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Promise<Feature[]> {
+  const shared =
+    remotes.length === 0
+      ? {}
+      : await loadModuleFederationHostShared({
+          onError: error => recordFailure({ packageName: 'shared dependencies', message: error.message }),
+        });
   const usable = remotes.filter(remote => {
     const problems = incompatibleSingletons(remote, shared);
     if (problems.length === 0) return true;
@@ -67,7 +77,7 @@ async function loadRemotes(remotes: FrontendRemote[]): Promise<Array<FrontendFea
     });
     return false;
   });
-  let federation: ModuleFederation;
+  let federation: ModuleFederation | undefined;
   try {
     federation = createInstance({
       name: 'devportal_app',
@@ -75,34 +85,84 @@ async function loadRemotes(remotes: FrontendRemote[]): Promise<Array<FrontendFea
       shared,
     });
   } catch (error) {
-    recordFailure({ packageName: 'module federation runtime', message: String((error as Error).message) });
-    return [];
+    recordFailure({ packageName: 'module federation runtime', message: firstLine(error) });
   }
-  const loaded = await Promise.all(usable.map(remote => loadRemoteFeatures(federation, remote)));
-  return loaded.flat();
+
+  const byScalprumName = new Map(usable.map(r => [scalprumName(r.packageName), r]));
+  const wired = new Set(wirings.map(w => w.scalprumName));
+  const features: Feature[] = [];
+
+  // New frontend system plugins: their feature definitions, now.
+  const nfs = usable.filter(r => !wired.has(scalprumName(r.packageName)));
+  if (federation) {
+    const loaded = await Promise.all(nfs.map(remote => loadRemoteFeatures(federation!, remote)));
+    features.push(...loaded.flat());
+  }
+
+  // Legacy plugins: built from their wiring, code on render.
+  const wiredRemotes: WiredRemote[] = await Promise.all(
+    wirings.map(async wiring => {
+      const remote = byScalprumName.get(wiring.scalprumName);
+      const load = exportLoader(federation, remote, remotes.some(r => scalprumName(r.packageName) === wiring.scalprumName));
+      const apiFactories: AnyApiFactory[] = [];
+      for (const api of wiring.apiFactories) {
+        try {
+          apiFactories.push((await load(api.module, api.importName)) as AnyApiFactory);
+        } catch (error) {
+          recordFailure({ packageName: remote?.packageName ?? wiring.scalprumName, message: `API factory ${api.importName}: ${firstLine(error)}` });
+        }
+      }
+      return { wiring, label: remote?.packageName ?? wiring.scalprumName, load, apiFactories };
+    }),
+  );
+  features.push(...wiredFeatures(wiredRemotes, (packageName, message) => recordFailure({ packageName, message })));
+  return features;
 }
 
-async function loadRemoteFeatures(
-  federation: ModuleFederation,
-  remote: FrontendRemote,
-): Promise<Array<FrontendFeature | FrontendFeatureLoader>> {
-  const features: Array<FrontendFeature | FrontendFeatureLoader> = [];
-  for (const exposed of remote.exposedModules) {
-    try {
-      const module = await federation.loadRemote<{ default?: unknown }>(remoteRequest(remote.remoteInfo.name, exposed));
-      const feature = module?.default;
-      if (isFrontendFeature(feature)) {
-        features.push(feature);
-      } else if (exposed === '.' || exposed === './alpha') {
-        // Legacy plugins are wired by configuration instead (see legacy.ts).
-        // eslint-disable-next-line no-console
-        console.info(`Dynamic plugin ${remote.packageName}: ${exposed} has no default frontend feature`);
-      }
-    } catch (error) {
-      recordFailure({
-        packageName: remote.packageName,
-        message: `its code could not be loaded (${exposed}): ${firstLine(error)}`,
+/**
+ * Loads `importName` from a remote's exposed `module` (RHDH's default module
+ * `PluginRoot` is the package entry `.` for remotes that do not expose it).
+ */
+function exportLoader(federation: ModuleFederation | undefined, remote: FrontendRemote | undefined, listed: boolean) {
+  const cache = new Map<string, Promise<Record<string, unknown>>>();
+  return async (module: string, importName: string): Promise<unknown> => {
+    if (!federation || !remote) {
+      throw new Error(
+        listed
+          ? 'its code is refused by this app (see the panel above)'
+          : 'its code is not served: the plugin is not installed, disabled, or failed on the server (GET /api/dynamic-plugins/status says why)',
+      );
+    }
+    const exposed = [module, `./${module}`].find(m => remote.exposedModules.includes(m)) ?? '.';
+    let loading = cache.get(exposed);
+    if (!loading) {
+      loading = federation.loadRemote<Record<string, unknown>>(remoteRequest(remote.remoteInfo.name, exposed)).then(m => {
+        if (!m) throw new Error(`its module ${exposed} did not load`);
+        return m;
       });
+      cache.set(exposed, loading);
+      loading.catch(() => cache.delete(exposed));
+    }
+    const mod = await loading;
+    const value = importName === 'default' ? mod.default : mod[importName] ?? (mod.default as Record<string, unknown>)?.[importName];
+    if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
+    return value;
+  };
+}
+
+async function loadRemoteFeatures(federation: ModuleFederation, remote: FrontendRemote): Promise<Feature[]> {
+  // A package exposing `./alpha` keeps its new-frontend-system plugin there.
+  const exposed = remote.exposedModules.includes('./alpha') || remote.exposedModules.includes('alpha')
+    ? remote.exposedModules.filter(m => /^(\.\/)?alpha$/.test(m))
+    : remote.exposedModules.filter(m => m === '.' || m === './');
+  const features: Feature[] = [];
+  for (const name of exposed.length > 0 ? exposed : remote.exposedModules) {
+    try {
+      const module = await federation.loadRemote<{ default?: unknown }>(remoteRequest(remote.remoteInfo.name, name));
+      if (isFrontendFeature(module?.default)) features.push(module!.default);
+      else recordFailure({ packageName: remote.packageName, message: `${name} does not export a frontend feature as default; legacy plugins need dynamicPlugins.frontend wiring` });
+    } catch (error) {
+      recordFailure({ packageName: remote.packageName, message: `its code could not be loaded (${name}): ${firstLine(error)}` });
     }
   }
   return features;

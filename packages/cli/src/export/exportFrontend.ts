@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InstallError } from '../installer/errors';
@@ -41,10 +42,21 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
       'NOT_BUILDABLE',
     );
   }
+  const buildDir = (await isWorkspacePackage(pkg.name, options.packageDir, options.hostDir))
+    ? options.packageDir
+    : await stageOutsideWorkspace(options.packageDir, options.hostDir);
+  try {
+    return await buildAndCopy(pkg, role, buildDir, options);
+  } finally {
+    if (buildDir !== options.packageDir) await fs.rm(buildDir, { recursive: true, force: true });
+  }
+}
+
+async function buildAndCopy(pkg: Record<string, any>, role: string, buildDir: string, options: ExportOptions): Promise<ExportResult> {
   options.log?.(`${pkg.name}: building a module federation remote`);
   const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [options.hostDir] });
   await run(process.execPath, [cli, 'package', 'build', '--module-federation'], {
-    cwd: options.packageDir,
+    cwd: buildDir,
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, NODE_ENV: 'production' },
   }).catch(error => {
@@ -52,7 +64,7 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
     throw new InstallError(`${pkg.name}: the module federation build failed:\n${output.slice(-15).join('\n')}`, 'EXPORT_FAILED');
   });
 
-  const manifestPath = path.join(options.packageDir, 'dist', 'mf-manifest.json');
+  const manifestPath = path.join(buildDir, 'dist', 'mf-manifest.json');
   const manifest = JSON.parse(await fs.readFile(manifestPath, 'utf8').catch(() => 'null'));
   if (!manifest?.exposes?.length) {
     throw new InstallError(`${pkg.name}: the build wrote no module federation manifest with exposed modules`, 'EXPORT_FAILED');
@@ -62,7 +74,7 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
   const shared: Record<string, string> = {};
   for (const dep of manifest.shared ?? []) {
     if (!dep?.name) continue;
-    const version = builtAgainst(dep.name, options.packageDir) ?? dep.version;
+    const version = builtAgainst(dep.name, buildDir) ?? dep.version;
     if (version && version !== '*') shared[dep.name] = version;
   }
 
@@ -70,7 +82,7 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
   for (const entry of COPIED) {
-    const from = path.join(options.packageDir, entry);
+    const from = path.join(buildDir, entry);
     // Source maps would make up 90% of the package; the app's own config
     // schema (.config-schema.json) is not the plugin's.
     if (await exists(from)) {
@@ -80,7 +92,7 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
       });
     }
   }
-  const configSchema = await precompileConfigSchema(options.packageDir, pkg, dir, options.log);
+  const configSchema = await precompileConfigSchema(buildDir, pkg, dir, options.log);
   const exported = {
     name: pkg.name,
     version: pkg.version,
@@ -95,4 +107,31 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
   };
   await fs.writeFile(path.join(dir, 'package.json'), `${JSON.stringify(exported, null, 2)}\n`);
   return { dir, name: pkg.name, version: pkg.version, role, bundled: [], fromHost: Object.keys(shared), bytes: await folderSize(dir) };
+}
+
+/** Whether the host repository's workspace has this package at this folder. */
+async function isWorkspacePackage(name: string, packageDir: string, hostDir: string): Promise<boolean> {
+  try {
+    const resolved = await fs.realpath(require.resolve(`${name}/package.json`, { paths: [hostDir] }));
+    return resolved === (await fs.realpath(path.join(packageDir, 'package.json')));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * backstage-cli builds only packages of the monorepo it runs in. A package
+ * from elsewhere (a fixture, a plugin of another repository) is copied to a
+ * folder of its own whose node_modules is the host repository's, so it
+ * builds against exactly the packages the app provides.
+ */
+async function stageOutsideWorkspace(packageDir: string, hostDir: string): Promise<string> {
+  const staged = await fs.mkdtemp(path.join(os.tmpdir(), 'devportal-frontend-export-'));
+  for (const entry of await fs.readdir(packageDir)) {
+    if (entry === 'node_modules' || entry === 'dist') continue;
+    await fs.cp(path.join(packageDir, entry), path.join(staged, entry), { recursive: true });
+  }
+  const repoModules = path.resolve(hostDir, '../../node_modules');
+  await fs.symlink(repoModules, path.join(staged, 'node_modules'), 'dir');
+  return staged;
 }

@@ -1,0 +1,85 @@
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { ComponentType, isValidElement, lazy, useMemo } from 'react';
+import { PluginBoundary } from '../PluginBoundary';
+import type { EntityLike } from './conditions';
+import { MountPointRoute, mountPointOf } from './MountPointRoute';
+
+/** Loads one export of a plugin's remote; rejects with a reason naming what is missing. */
+export type ExportLoader = (module: string, importName: string) => Promise<unknown>;
+
+function asComponent(value: unknown): ComponentType<any> {
+  if (typeof value === 'function' || (value && typeof value === 'object' && '$$typeof' in value)) {
+    return value as ComponentType<any>;
+  }
+  if (isValidElement(value)) return () => value;
+  throw new Error(`the export is not a React component (${typeof value})`);
+}
+
+/**
+ * Renders an export of a dynamic plugin, fetching the plugin's code only
+ * now (when this route or mount point renders), inside an error boundary
+ * naming the plugin.
+ */
+export function LazyExport(props: {
+  pluginName: string;
+  load: ExportLoader;
+  module: string;
+  importName: string;
+  props?: Record<string, unknown>;
+  /** For dynamic routes: the path the route is mounted at. */
+  routePath?: string;
+}) {
+  const { load, module, importName, routePath } = props;
+  const Component = useMemo(
+    () =>
+      lazy(async () => {
+        const Loaded = asComponent(await load(module, importName));
+        const mountPoint = routePath === undefined ? undefined : mountPointOf(Loaded);
+        if (!mountPoint) return { default: Loaded };
+        return {
+          default: (p: object) => (
+            <MountPointRoute mountPoint={mountPoint} path={routePath!}>
+              <Loaded {...p} />
+            </MountPointRoute>
+          ),
+        };
+      }),
+    [load, module, importName, routePath],
+  );
+  return (
+    <PluginBoundary pluginName={props.pluginName}>
+      <Component {...props.props} />
+    </PluginBoundary>
+  );
+}
+
+/**
+ * A mount point whose `if` names condition functions exported by the plugin:
+ * they are loaded with the plugin's code and checked against the entity.
+ */
+export function ConditionalExport(props: {
+  pluginName: string;
+  load: ExportLoader;
+  module: string;
+  conditions: string[];
+  children: JSX.Element;
+}) {
+  const { entity } = useEntity();
+  const { load, module, conditions } = props;
+  const Gate = useMemo(
+    () =>
+      lazy(async () => {
+        const checks = await Promise.all(conditions.map(name => load(module, name)));
+        return {
+          default: ({ target, children }: { target: EntityLike; children: JSX.Element }) =>
+            checks.every(check => typeof check === 'function' && check(target)) ? children : null,
+        };
+      }),
+    [load, module, conditions],
+  );
+  return (
+    <PluginBoundary pluginName={props.pluginName}>
+      <Gate target={entity as EntityLike}>{props.children}</Gate>
+    </PluginBoundary>
+  );
+}

@@ -1,0 +1,127 @@
+import { ConfigReader, type Config } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
+
+/**
+ * RHDH's frontend wiring for one plugin, from
+ * `dynamicPlugins.frontend.<scalprum name>` (the format RHDH and VeeCode
+ * users bring over unchanged). Only the keys DevPortal acts on are parsed.
+ */
+export interface PluginWiring {
+  /** The key under dynamicPlugins.frontend: the package name without `@`, `/` → `.`. */
+  scalprumName: string;
+  dynamicRoutes: DynamicRoute[];
+  mountPoints: MountPoint[];
+  menuItems: Record<string, MenuItem>;
+  appIcons: Array<{ name: string; module: string; importName: string }>;
+  apiFactories: Array<{ module: string; importName: string }>;
+  entityTabs: EntityTab[];
+}
+
+export interface DynamicRoute {
+  path: string;
+  module: string;
+  importName: string;
+  menuItem?: { icon?: string; text?: string };
+  props: Record<string, unknown>;
+}
+
+export interface MountPoint {
+  mountPoint: string;
+  module: string;
+  importName: string;
+  props: Record<string, unknown>;
+  /** The raw `config.if` condition; see conditions.ts. */
+  if?: unknown;
+  layout?: Record<string, unknown>;
+}
+
+export interface MenuItem {
+  title?: string;
+  icon?: string;
+  enabled: boolean;
+  priority?: number;
+}
+
+export interface EntityTab {
+  path: string;
+  title: string;
+  mountPoint: string;
+  priority?: number;
+}
+
+/** `@backstage-community/plugin-tech-radar` → `backstage-community.plugin-tech-radar`. */
+export function scalprumName(packageName: string): string {
+  return packageName.replace(/^@/, '').replace('/', '.');
+}
+
+const DEFAULT_MODULE = 'PluginRoot';
+
+/** Reads every plugin's wiring; a malformed entry is reported, not fatal. */
+export function readWiring(config: Config, onProblem: (name: string, message: string) => void): PluginWiring[] {
+  // Read raw: scalprum names contain dots, which config paths would split.
+  const frontend = config.getOptional<JsonObject>('dynamicPlugins.frontend');
+  if (!frontend || typeof frontend !== 'object') return [];
+  const result: PluginWiring[] = [];
+  for (const [name, value] of Object.entries(frontend)) {
+    try {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected an object');
+      result.push(readPluginWiring(name, new ConfigReader(value as JsonObject, `dynamicPlugins.frontend["${name}"]`)));
+    } catch (error) {
+      onProblem(name, `its dynamicPlugins.frontend wiring is invalid: ${(error as Error).message}`);
+    }
+  }
+  return result;
+}
+
+export function readPluginWiring(name: string, c: Config): PluginWiring {
+  const asObject = (value: unknown) => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
+  return {
+    scalprumName: name,
+    dynamicRoutes: (c.getOptionalConfigArray('dynamicRoutes') ?? []).map(r => ({
+      path: r.getString('path'),
+      module: r.getOptionalString('module') ?? DEFAULT_MODULE,
+      importName: r.getOptionalString('importName') ?? 'default',
+      menuItem: r.has('menuItem')
+        ? { icon: r.getOptionalString('menuItem.icon'), text: r.getOptionalString('menuItem.text') }
+        : undefined,
+      props: asObject(r.getOptional('config.props')),
+    })),
+    mountPoints: (c.getOptionalConfigArray('mountPoints') ?? []).map(m => ({
+      mountPoint: m.getString('mountPoint'),
+      module: m.getOptionalString('module') ?? DEFAULT_MODULE,
+      importName: m.getOptionalString('importName') ?? 'default',
+      props: asObject(m.getOptional('config.props')),
+      if: m.getOptional('config.if'),
+      layout: m.has('config.layout') ? asObject(m.getOptional('config.layout')) : undefined,
+    })),
+    menuItems: Object.fromEntries(
+      (c.getOptionalConfig('menuItems')?.keys() ?? []).map(key => {
+        const item = c.getConfig(`menuItems.${key}`);
+        return [
+          key,
+          {
+            title: item.getOptionalString('title'),
+            icon: item.getOptionalString('icon'),
+            enabled: item.getOptionalBoolean('enabled') ?? true,
+            priority: item.getOptionalNumber('priority'),
+          },
+        ];
+      }),
+    ),
+    appIcons: (c.getOptionalConfigArray('appIcons') ?? []).map(i => ({
+      name: i.getString('name'),
+      module: i.getOptionalString('module') ?? DEFAULT_MODULE,
+      importName: i.getString('importName'),
+    })),
+    apiFactories: (c.getOptionalConfigArray('apiFactories') ?? []).map(a => ({
+      module: a.getOptionalString('module') ?? DEFAULT_MODULE,
+      importName: a.getOptionalString('importName') ?? 'default',
+    })),
+    entityTabs: (c.getOptionalConfigArray('entityTabs') ?? []).map(t => ({
+      path: t.getString('path'),
+      title: t.getString('title'),
+      mountPoint: t.getString('mountPoint'),
+      priority: t.getOptionalNumber('priority'),
+    })),
+  };
+}
