@@ -27,7 +27,9 @@ describe('the portal in a browser', () => {
 
   it('signs in as guest and shows the home page', async () => {
     await signInAsGuest(page, backend.baseUrl);
-    await page.getByText('Welcome to DevPortal').waitFor();
+    // The home page and the header are the bundled dynamic plugins.
+    await page.getByTestId('home-greeting').getByText(/, Guest$/).waitFor();
+    await page.getByTestId('devportal-header').waitFor();
     await screenshot(page, 'home');
     assert.equal(new URL(page.url()).pathname, '/');
   });

@@ -31,7 +31,7 @@ const useStyles = makeStyles({
 export const SidebarLogo = () => {
   const classes = useStyles();
   const { isOpen } = useSidebarOpenState();
-  if (useContext(HeaderPresentContext)) return <div className={classes.root} />;
+  if (useContext(HeaderPresentContext)) return <div style={{ height: 16 }} />;
   return (
     <div className={classes.root}>
       <Link to="/" underline="none" className={classes.link} aria-label="Home">

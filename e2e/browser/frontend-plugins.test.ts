@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startBackend, type StartedBackend } from '../support/backend.ts';
+import { launchBrowser, screenshot, signInAsGuest } from '../support/browser.ts';
+import { exportFrontendFixture, installPlugins, pluginConfigDir } from '../support/frontendFixtures.ts';
+
+/**
+ * Dynamic frontend plugins in a real browser: DevPortal's bundled home and
+ * header, a new-frontend-system plugin (page + sidebar item) and a legacy
+ * plugin wired by RHDH-style config (route, entity card and tab with
+ * conditions, home card), each exported with `devportal plugin export` and
+ * installed by the real installer. Broken plugins show an error panel naming
+ * them while the rest of the page works.
+ */
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-frontend-e2e-'));
+
+const legacyWiring = {
+  dynamicPlugins: {
+    frontend: {
+      'devportal-fixtures.plugin-legacy-demo': {
+        dynamicRoutes: [
+          {
+            path: '/legacy-demo',
+            importName: 'LegacyDemoPage',
+            menuItem: { icon: 'dashboard', text: 'Legacy Demo' },
+            config: { props: { greeting: 'Hello from the wiring config' } },
+          },
+        ],
+        mountPoints: [
+          {
+            mountPoint: 'entity.page.overview/cards',
+            importName: 'LegacyDemoEntityCard',
+            config: { if: { allOf: [{ isKind: 'component' }, { isType: 'service' }] } },
+          },
+          {
+            mountPoint: 'entity.page.overview/cards',
+            importName: 'LegacyDemoBrokenCard',
+            config: { if: { allOf: [{ isKind: 'component' }, { isType: 'service' }] } },
+          },
+          {
+            mountPoint: 'entity.page.demo/cards',
+            importName: 'LegacyDemoTabContent',
+            config: { if: { allOf: [{ isType: 'service' }, 'isPaymentsEntity'] } },
+          },
+          { mountPoint: 'home.page/cards', importName: 'LegacyDemoHomeCard' },
+        ],
+        entityTabs: [{ path: '/demo', title: 'Demo Tab', mountPoint: 'entity.page.demo' }],
+      },
+      // Wiring for a plugin that is not installed: its route must show an
+      // error panel, not a blank page.
+      'devportal-fixtures.plugin-not-installed': {
+        dynamicRoutes: [{ path: '/missing-demo', importName: 'MissingPage' }],
+      },
+    },
+  },
+};
+
+function writeYaml(dir: string, body: object) {
+  const file = path.join(dir, 'dynamic-plugins.yaml');
+  fs.writeFileSync(file, JSON.stringify(body, null, 2)); // JSON is YAML
+  return file;
+}
+
+describe('dynamic frontend plugins in a browser', () => {
+  let backend: StartedBackend;
+  let browser: Browser;
+  let page: Page;
+  let legacyDir: string;
+  let nfsDir: string;
+  const requests: string[] = [];
+
+  before(async () => {
+    legacyDir = exportFrontendFixture('legacy-demo', path.join(work, 'exported'));
+    nfsDir = exportFrontendFixture('nfs-demo', path.join(work, 'exported'));
+    const configDir = pluginConfigDir(work);
+    const configFile = writeYaml(configDir, {
+      includes: [path.join(configDir, 'bundled.yaml')],
+      plugins: [
+        { package: nfsDir },
+        { package: legacyDir, pluginConfig: legacyWiring },
+      ],
+    });
+    const appConfig = installPlugins(configFile, path.join(work, 'root'));
+    [backend, browser] = await Promise.all([
+      startBackend({ withBundledPlugins: false, configFiles: [appConfig] }),
+      launchBrowser(),
+    ]);
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    page.on('request', request => requests.push(request.url()));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await backend?.stop();
+  });
+
+  it('renders the home page and header from the bundled dynamic plugins', async () => {
+    await signInAsGuest(page, backend.baseUrl);
+    await page.getByTestId('home-greeting').getByText(/, Guest$/).waitFor();
+    await page.getByTestId('home-catalog-summary').getByText(/Component · \d+/).waitFor();
+    await page.getByTestId('home-quick-links').getByRole('link', { name: 'Software catalog' }).waitFor();
+    await page.getByTestId('devportal-header').getByTestId('header-logo').waitFor();
+    // Another plugin's card, through the home page's mount point.
+    await page.getByTestId('legacy-demo-home-card').waitFor();
+    for (const plugin of ['plugin-home', 'plugin-header']) {
+      assert.ok(
+        requests.some(url => url.includes(`/.backstage/dynamic-features/remotes/%40devportal%2F${plugin}/remoteEntry.js`)),
+        `${plugin} was loaded as a remote`,
+      );
+    }
+    await screenshot(page, 'home');
+  });
+
+  it('fetches a legacy plugin only when one of its routes or mount points renders', async () => {
+    requests.length = 0;
+    await page.goto(`${backend.baseUrl}/catalog`);
+    await page.getByRole('link', { name: 'Payments Service' }).waitFor({ timeout: 90_000 });
+    assert.ok(!requests.some(url => url.includes('plugin-legacy-demo')), 'no legacy-demo code on the catalog page');
+    await page.getByRole('link', { name: 'Legacy Demo' }).click();
+    await page.getByTestId('legacy-demo-page').getByText('Hello from the wiring config').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/legacy-demo');
+    assert.ok(requests.some(url => url.includes('plugin-legacy-demo')), 'legacy-demo code fetched on its route');
+  });
+
+  it('reaches a new-frontend-system plugin page from the sidebar', async () => {
+    await page.getByRole('link', { name: 'NFS Demo' }).click();
+    await page.getByTestId('nfs-demo-page').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/nfs-demo');
+  });
+
+  it('shows the dynamic entity card and tab only on matching entities, and isolates a broken card', async () => {
+    await page.goto(`${backend.baseUrl}/catalog/default/component/payments-service`);
+    await page.getByTestId('legacy-demo-card').getByText('payments-service').waitFor({ timeout: 60_000 });
+    // The broken card names its plugin; the page around it still works.
+    const broken = page.getByTestId('dynamic-plugin-error').filter({ hasText: 'broken on purpose' });
+    await broken.waitFor();
+    assert.match(await broken.innerText(), /@devportal-fixtures\/plugin-legacy-demo/);
+    assert.ok(await page.getByText('About').first().isVisible(), 'the rest of the entity page renders');
+    await page.getByText('Demo Tab', { exact: true }).click();
+    await page.getByTestId('legacy-demo-tab').getByText('Component payments-service').waitFor();
+    await screenshot(page, 'entity-dynamic-tab');
+
+    // A website: neither the service card nor the service-only tab.
+    await page.goto(`${backend.baseUrl}/catalog/default/component/checkout-web`);
+    await page.getByText('The customer-facing checkout pages').first().waitFor({ timeout: 60_000 });
+    await page.getByText('Overview', { exact: true }).first().waitFor();
+    assert.equal(await page.getByText('Demo Tab', { exact: true }).count(), 0);
+    assert.equal(await page.getByTestId('legacy-demo-card').count(), 0);
+  });
+
+  it('shows an error panel for a page that throws and for a plugin whose remote is missing', async () => {
+    await page.goto(`${backend.baseUrl}/nfs-broken`);
+    await page.getByText('the NFS demo page is broken on purpose').first().waitFor();
+    assert.ok(await page.getByTestId('devportal-header').isVisible(), 'the header still renders');
+
+    await page.goto(`${backend.baseUrl}/missing-demo`);
+    const panel = page.getByTestId('dynamic-plugin-error');
+    await panel.waitFor();
+    assert.match(await panel.innerText(), /devportal-fixtures\.plugin-not-installed/);
+    assert.match(await panel.innerText(), /not served/);
+    assert.ok(await page.getByRole('link', { name: 'Catalog' }).first().isVisible(), 'the sidebar still works');
+  });
+});
+
+describe('dynamic frontend plugins disabled or broken', () => {
+  let backend: StartedBackend;
+  let browser: Browser;
+
+  before(async () => {
+    const nfsDir = exportFrontendFixture('nfs-demo', path.join(work, 'exported-2'));
+    // The remote's code is gone after install (a bad upload, a disk problem).
+    for (const file of fs.readdirSync(path.join(nfsDir, 'dist/static'))) {
+      if (file.startsWith('__federation_expose')) fs.rmSync(path.join(nfsDir, 'dist/static', file));
+    }
+    const configDir = pluginConfigDir(work);
+    const configFile = writeYaml(configDir, {
+      includes: [path.join(configDir, 'bundled.yaml')],
+      plugins: [
+        { package: './dynamic-plugins/dist/devportal-plugin-home-dynamic', disabled: true },
+        { package: nfsDir },
+      ],
+    });
+    const appConfig = installPlugins(configFile, path.join(work, 'root-2'));
+    [backend, browser] = await Promise.all([
+      startBackend({ withBundledPlugins: false, configFiles: [appConfig] }),
+      launchBrowser(),
+    ]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await backend?.stop();
+  });
+
+  it('falls back to a plain home page when home is disabled, and names a plugin whose code is missing', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await signInAsGuest(page, backend.baseUrl);
+    await page.getByTestId('fallback-home').waitFor();
+    assert.equal(await page.getByTestId('devportal-home').count(), 0);
+    const failures = page.getByTestId('dynamic-plugin-failures').first();
+    await failures.waitFor();
+    assert.match(await failures.innerText(), /@devportal-fixtures\/plugin-nfs-demo/);
+    // The header is still enabled and the app works around the failure.
+    await page.getByTestId('devportal-header').waitFor();
+    await page.getByRole('link', { name: 'Catalog' }).first().click();
+    await page.getByRole('link', { name: 'Payments Service' }).waitFor({ timeout: 90_000 });
+  });
+});

@@ -1,0 +1,35 @@
+import { fetchRemotes, incompatibleSingletons, remoteRequest } from './remotes';
+
+const host = {
+  react: { version: '18.3.1', shareConfig: { singleton: true } },
+  'react-router-dom': { version: '6.30.6', shareConfig: { singleton: true } },
+  '@mui/material/styles': { version: '5.0.0', shareConfig: { singleton: false } },
+};
+
+describe('remotes', () => {
+  it('refuses a remote built against another major of a singleton, naming both versions', () => {
+    const remote = { packageName: 'p', remoteInfo: { name: 'p', entry: 'e' }, exposedModules: ['.'] };
+    expect(incompatibleSingletons({ ...remote, shared: { react: '18.2.0', 'react-router-dom': '6.22.0' } }, host)).toEqual([]);
+    expect(incompatibleSingletons({ ...remote, shared: { react: '19.0.0' } }, host)).toEqual(['react 19.0.0 (the app has 18.3.1)']);
+    expect(incompatibleSingletons({ ...remote, shared: { '@mui/material/styles': '6.0.0' } }, host)).toEqual([]);
+  });
+
+  it('maps exposed modules to module federation requests', () => {
+    expect(remoteRequest('my_plugin', '.')).toBe('my_plugin');
+    expect(remoteRequest('my_plugin', './alpha')).toBe('my_plugin/alpha');
+    expect(remoteRequest('my_plugin', 'PluginRoot')).toBe('my_plugin/PluginRoot');
+  });
+
+  it('lists remotes from the backend and drops malformed entries', async () => {
+    const fetchImpl = jest.fn(async () => ({
+      ok: true,
+      json: async () => [
+        { packageName: 'a', remoteInfo: { name: 'a', entry: 'http://x/a/remoteEntry.js' }, exposedModules: ['.'] },
+        { packageName: 'broken' },
+      ],
+    })) as unknown as typeof fetch;
+    const remotes = await fetchRemotes('http://x/', fetchImpl);
+    expect(remotes.map(r => r.packageName)).toEqual(['a']);
+    expect((fetchImpl as jest.Mock).mock.calls[0][0]).toBe('http://x/.backstage/dynamic-features/remotes');
+  });
+});

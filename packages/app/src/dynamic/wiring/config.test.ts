@@ -1,0 +1,52 @@
+import { ConfigReader } from '@backstage/config';
+import { readWiring, scalprumName } from './config';
+
+describe('readWiring', () => {
+  it('reads RHDH wiring keyed by scalprum names, which contain dots', () => {
+    const config = new ConfigReader({
+      dynamicPlugins: {
+        frontend: {
+          'backstage-community.plugin-tech-radar': {
+            dynamicRoutes: [{ path: '/tech-radar', importName: 'TechRadarPage', menuItem: { icon: 'map', text: 'Tech Radar' }, config: { props: { width: 1500 } } }],
+            mountPoints: [{ mountPoint: 'entity.page.overview/cards', importName: 'Card', config: { if: { allOf: [{ isKind: 'component' }] } } }],
+            menuItems: { TechRadarPage: { title: 'Radar', enabled: true, priority: 10 } },
+            appIcons: [{ name: 'map', importName: 'MapIcon' }],
+            apiFactories: [{ importName: 'radarApi' }],
+            entityTabs: [{ path: '/radar', title: 'Radar', mountPoint: 'entity.page.radar' }],
+          },
+        },
+      },
+    });
+    const problems: string[] = [];
+    const [wiring] = readWiring(config, (name, message) => problems.push(`${name}: ${message}`));
+    expect(problems).toEqual([]);
+    expect(wiring.scalprumName).toBe('backstage-community.plugin-tech-radar');
+    expect(wiring.dynamicRoutes[0]).toEqual({
+      path: '/tech-radar',
+      module: 'PluginRoot',
+      importName: 'TechRadarPage',
+      menuItem: { icon: 'map', text: 'Tech Radar' },
+      props: { width: 1500 },
+    });
+    expect(wiring.mountPoints[0].if).toEqual({ allOf: [{ isKind: 'component' }] });
+    expect(wiring.menuItems.TechRadarPage).toEqual({ title: 'Radar', icon: undefined, enabled: true, priority: 10 });
+    expect(wiring.appIcons).toEqual([{ name: 'map', module: 'PluginRoot', importName: 'MapIcon' }]);
+    expect(wiring.apiFactories).toEqual([{ module: 'PluginRoot', importName: 'radarApi' }]);
+    expect(wiring.entityTabs).toEqual([{ path: '/radar', title: 'Radar', mountPoint: 'entity.page.radar', priority: undefined }]);
+  });
+
+  it('reports a malformed plugin entry and keeps the others', () => {
+    const config = new ConfigReader({
+      dynamicPlugins: { frontend: { 'a.broken': { dynamicRoutes: [{ importName: 'NoPath' }] }, 'b.fine': {} } },
+    });
+    const problems: string[] = [];
+    const wirings = readWiring(config, (name, message) => problems.push(`${name}: ${message}`));
+    expect(wirings.map(w => w.scalprumName)).toEqual(['b.fine']);
+    expect(problems[0]).toMatch(/^a\.broken: .*path/);
+  });
+
+  it('derives scalprum names the way RHDH does', () => {
+    expect(scalprumName('@backstage-community/plugin-tech-radar')).toBe('backstage-community.plugin-tech-radar');
+    expect(scalprumName('plain-plugin')).toBe('plain-plugin');
+  });
+});
