@@ -17,6 +17,11 @@ export interface FrontendRemote {
   remoteInfo: { name: string; entry: string };
   exposedModules: string[];
   shared: Record<string, string>;
+  /**
+   * RHDH's format (`dist-scalprum/`, loaded by Scalprum in RHDH): a webpack
+   * container registered through `__load_plugin_entry__` by these scripts.
+   */
+  scalprum?: { loadScripts: string[] };
 }
 
 export interface ServedRemote {
@@ -36,6 +41,9 @@ export function readFrontendRemote(
   baseUrl: string,
 ): { served: ServedRemote } | { problem: string } {
   const packageName = pkg.name;
+  if (!fs.existsSync(path.join(folder, 'dist', 'mf-manifest.json')) && fs.existsSync(path.join(folder, 'dist-scalprum', 'plugin-manifest.json'))) {
+    return readScalprumRemote(folder, packageName, baseUrl);
+  }
   const assetsDir = path.join(folder, 'dist');
   const manifestPath = path.join(assetsDir, 'mf-manifest.json');
   let manifest: any;
@@ -75,6 +83,44 @@ export function readFrontendRemote(
         remoteInfo: { name, entry: `${baseUrl}${REMOTES_MOUNT}/remotes/${encodeURIComponent(packageName)}/${entryPath}` },
         exposedModules: exposes.map((e: { name: string }) => e.name),
         shared,
+      },
+    },
+  };
+}
+
+/**
+ * RHDH's frontend format, as published: `dist-scalprum/plugin-manifest.json`
+ * (`name`, `loadScripts`, `registrationMethod: callback`) next to the
+ * scripts and chunks. Served unchanged; the app registers the container.
+ */
+function readScalprumRemote(folder: string, packageName: string, baseUrl: string): { served: ServedRemote } | { problem: string } {
+  const assetsDir = path.join(folder, 'dist-scalprum');
+  let manifest: any;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(assetsDir, 'plugin-manifest.json'), 'utf8'));
+  } catch (error) {
+    return { problem: `dist-scalprum/plugin-manifest.json is not valid JSON: ${(error as Error).message}` };
+  }
+  const scripts = manifest?.loadScripts;
+  if (typeof manifest?.name !== 'string' || !Array.isArray(scripts) || scripts.length === 0 || !scripts.every(s => typeof s === 'string')) {
+    return { problem: 'dist-scalprum/plugin-manifest.json lacks name or loadScripts' };
+  }
+  if (manifest.registrationMethod && manifest.registrationMethod !== 'callback') {
+    return { problem: `dist-scalprum registration method '${manifest.registrationMethod}' is not supported (only 'callback')` };
+  }
+  const missing = scripts.find((script: string) => !fs.existsSync(path.join(assetsDir, script)));
+  if (missing) return { problem: `its script dist-scalprum/${missing} is missing` };
+  const prefix = `${baseUrl}${REMOTES_MOUNT}/remotes/${encodeURIComponent(packageName)}`;
+  return {
+    served: {
+      assetsDir,
+      remote: {
+        packageName,
+        remoteInfo: { name: manifest.name, entry: `${prefix}/plugin-manifest.json` },
+        // Scalprum containers expose PluginRoot by default; wiring names others.
+        exposedModules: ['PluginRoot'],
+        shared: {},
+        scalprum: { loadScripts: scripts.map((script: string) => `${prefix}/${script}`) },
       },
     },
   };

@@ -8,6 +8,7 @@ import { loadModuleFederationHostShared } from '@backstage/module-federation-com
 import { createInstance, type ModuleFederation } from '@module-federation/runtime';
 import { recordFailure } from './failures';
 import { fallbackHomeModule } from './fallbackHome';
+import { getScalprumModule, loadScalprumContainer, type HostShared } from './scalprum';
 import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
 import { readWiring, scalprumName, type PluginWiring } from './wiring/config';
 import { wiredFeatures, type WiredRemote } from './wiring/wiredPlugins';
@@ -81,7 +82,7 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Prom
   try {
     federation = createInstance({
       name: 'devportal_app',
-      remotes: usable.map(r => ({ name: r.remoteInfo.name, entry: r.remoteInfo.entry })),
+      remotes: usable.filter(r => !r.scalprum).map(r => ({ name: r.remoteInfo.name, entry: r.remoteInfo.entry })),
       shared,
     });
   } catch (error) {
@@ -92,8 +93,12 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Prom
   const wired = new Set(wirings.map(w => w.scalprumName));
   const features: Feature[] = [];
 
-  // New frontend system plugins: their feature definitions, now.
-  const nfs = usable.filter(r => !wired.has(scalprumName(r.packageName)));
+  // New frontend system plugins: their feature definitions, now. (RHDH's
+  // Scalprum-format plugins are always legacy plugins, wired by config.)
+  const nfs = usable.filter(r => !r.scalprum && !wired.has(scalprumName(r.packageName)));
+  for (const remote of usable.filter(r => r.scalprum && !wired.has(scalprumName(r.packageName)))) {
+    recordFailure({ packageName: remote.packageName, message: 'an RHDH-format plugin with no dynamicPlugins.frontend wiring: nothing of it is shown' });
+  }
   if (federation) {
     const loaded = await Promise.all(nfs.map(remote => loadRemoteFeatures(federation!, remote)));
     features.push(...loaded.flat());
@@ -103,7 +108,8 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Prom
   const wiredRemotes: WiredRemote[] = await Promise.all(
     wirings.map(async wiring => {
       const remote = byScalprumName.get(wiring.scalprumName);
-      const load = exportLoader(federation, remote, remotes.some(r => scalprumName(r.packageName) === wiring.scalprumName));
+      const listed = remotes.some(r => scalprumName(r.packageName) === wiring.scalprumName);
+      const load = remote?.scalprum ? scalprumLoader(remote, shared) : exportLoader(federation, remote, listed);
       const apiFactories: AnyApiFactory[] = [];
       for (const api of wiring.apiFactories) {
         try {
@@ -144,7 +150,19 @@ function exportLoader(federation: ModuleFederation | undefined, remote: Frontend
       loading.catch(() => cache.delete(exposed));
     }
     const mod = await loading;
+    if (importName === '*') return mod;
     const value = importName === 'default' ? mod.default : mod[importName] ?? (mod.default as Record<string, unknown>)?.[importName];
+    if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
+    return value;
+  };
+}
+
+function scalprumLoader(remote: FrontendRemote, shared: HostShared) {
+  return async (module: string, importName: string): Promise<unknown> => {
+    const container = await loadScalprumContainer(remote.remoteInfo.name, remote.scalprum!.loadScripts, shared);
+    const mod = await getScalprumModule(container, module);
+    if (importName === '*') return mod;
+    const value = importName === 'default' ? mod.default : mod[importName];
     if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
     return value;
   };

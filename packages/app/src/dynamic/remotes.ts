@@ -10,6 +10,8 @@ export interface FrontendRemote {
   exposedModules: string[];
   /** Versions of shared dependencies the remote was built against. */
   shared?: Record<string, string>;
+  /** RHDH's `dist-scalprum` format: scripts registering a webpack container. */
+  scalprum?: { loadScripts: string[] };
 }
 
 export const REMOTES_PATH = '/.backstage/dynamic-features/remotes';

@@ -1,10 +1,14 @@
+import { compatWrapper } from '@backstage/core-compat-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { ComponentType, isValidElement, lazy, useMemo } from 'react';
 import { PluginBoundary } from '../PluginBoundary';
 import type { EntityLike } from './conditions';
-import { MountPointRoute, mountPointOf } from './MountPointRoute';
+import { LegacyPluginContext, legacyApiFactories, mountPointOf } from './LegacyPluginContext';
 
-/** Loads one export of a plugin's remote; rejects with a reason naming what is missing. */
+/**
+ * Loads one export of a plugin's remote (`*`: the whole module); rejects
+ * with a reason naming what is missing.
+ */
 export type ExportLoader = (module: string, importName: string) => Promise<unknown>;
 
 function asComponent(value: unknown): ComponentType<any> {
@@ -33,24 +37,23 @@ export function LazyExport(props: {
   const Component = useMemo(
     () =>
       lazy(async () => {
+        const namespace = (await load(module, '*')) as Record<string, unknown>;
         const Loaded = asComponent(await load(module, importName));
         const mountPoint = routePath === undefined ? undefined : mountPointOf(Loaded);
-        if (!mountPoint) return { default: Loaded };
+        const apiFactories = legacyApiFactories(namespace);
         return {
           default: (p: object) => (
-            <MountPointRoute mountPoint={mountPoint} path={routePath!}>
+            <LegacyPluginContext apiFactories={apiFactories} mountPoint={mountPoint} path={routePath}>
               <Loaded {...p} />
-            </MountPointRoute>
+            </LegacyPluginContext>
           ),
         };
       }),
     [load, module, importName, routePath],
   );
-  return (
-    <PluginBoundary pluginName={props.pluginName}>
-      <Component {...props.props} />
-    </PluginBoundary>
-  );
+  // compatWrapper gives legacy components the app and routing contexts of
+  // the old frontend system (useApp, useRouteRef), bridged to this app.
+  return <PluginBoundary pluginName={props.pluginName}>{compatWrapper(<Component {...props.props} />)}</PluginBoundary>;
 }
 
 /**

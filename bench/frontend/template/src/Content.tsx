@@ -1,0 +1,5 @@
+import { BenchPage } from './index';
+
+export function Content() {
+  return <BenchPage />;
+}

@@ -1,0 +1,92 @@
+/**
+ * RHDH's frontend format: a plain webpack module federation container that
+ * registers itself by calling `window.__load_plugin_entry__(name, container)`
+ * (Scalprum's "callback" registration). DevPortal loads it without Scalprum:
+ * inject its scripts, take the container from the callback, initialise it
+ * with a webpack share scope holding the app's singletons (react,
+ * react-router, MUI styles), then `container.get(module)`.
+ */
+interface WebpackContainer {
+  init(shareScope: ShareScope): Promise<void> | void;
+  get(module: string): Promise<() => Record<string, unknown>>;
+}
+
+type ShareScope = Record<string, Record<string, { get: () => Promise<() => unknown>; from: string; eager: boolean; loaded?: 1 }>>;
+
+export interface HostShared {
+  [name: string]: { version: string; lib: () => unknown };
+}
+
+const CALLBACK = '__load_plugin_entry__';
+const waiting = new Map<string, (container: WebpackContainer) => void>();
+const containers = new Map<string, Promise<WebpackContainer>>();
+
+function installCallback() {
+  const w = window as unknown as Record<string, unknown>;
+  const previous = w[CALLBACK] as ((name: string, c: WebpackContainer) => void) | undefined;
+  if ((previous as { devportal?: boolean })?.devportal) return;
+  const callback = (name: string, container: WebpackContainer) => {
+    const resolve = waiting.get(name);
+    if (resolve) resolve(container);
+    else previous?.(name, container);
+  };
+  (callback as { devportal?: boolean }).devportal = true;
+  w[CALLBACK] = callback;
+}
+
+function injectScript(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.async = true;
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error(`its script ${url} could not be loaded`));
+    document.head.appendChild(script);
+  });
+}
+
+/** The app's shared singletons in webpack's share scope format. */
+export function shareScopeFrom(shared: HostShared): ShareScope {
+  const scope: ShareScope = {};
+  for (const [name, dep] of Object.entries(shared)) {
+    const module = dep.lib();
+    scope[name] = { [dep.version]: { get: () => Promise.resolve(() => module), from: 'devportal-app', eager: true, loaded: 1 } };
+  }
+  return scope;
+}
+
+export function loadScalprumContainer(name: string, loadScripts: string[], shared: HostShared): Promise<WebpackContainer> {
+  let loading = containers.get(name);
+  if (loading) return loading;
+  installCallback();
+  loading = (async () => {
+    const registered = new Promise<WebpackContainer>((resolve, reject) => {
+      waiting.set(name, resolve);
+      setTimeout(() => reject(new Error(`its scripts did not register the container '${name}'`)), 30_000);
+    });
+    await Promise.all(loadScripts.map(injectScript));
+    const container = await registered;
+    waiting.delete(name);
+    await container.init(shareScopeFrom(shared));
+    return container;
+  })();
+  containers.set(name, loading);
+  loading.catch(() => containers.delete(name));
+  return loading;
+}
+
+/** One exposed module of a container; Scalprum modules are named with or without `./`. */
+export async function getScalprumModule(container: WebpackContainer, module: string): Promise<Record<string, unknown>> {
+  let factory: (() => Record<string, unknown>) | undefined;
+  let firstError: unknown;
+  for (const candidate of [module, `./${module}`]) {
+    try {
+      factory = await container.get(candidate);
+      break;
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  if (!factory) throw firstError instanceof Error ? firstError : new Error(`no module ${module}`);
+  return factory();
+}

@@ -1,0 +1,90 @@
+import { routeResolutionApiRef, useApiHolder, type ApiHolder, type ApiRef } from '@backstage/frontend-plugin-api';
+import { createVersionedContext, createVersionedValueMap } from '@backstage/version-bridge';
+import { ReactNode, useMemo } from 'react';
+
+/** The same global context `useApi` reads in every copy of the plugin APIs. */
+const ApiContext = createVersionedContext<{ 1: ApiHolder }>('api-context');
+
+/** What a legacy `createApiFactory` returns. */
+export interface LegacyApiFactory {
+  api: { id: string };
+  deps: Record<string, { id: string }>;
+  factory(deps: Record<string, unknown>): unknown;
+}
+
+/**
+ * The APIs a legacy plugin declares (`createPlugin({ apis })`) and its mount
+ * point exist only in code loaded after the app was assembled, so the app's
+ * API registry and routes cannot know them. This gives the plugin's
+ * components an API holder that
+ * - creates the plugin's own APIs on first use (their dependencies come from
+ *   this holder, so from the app for everything else), and
+ * - resolves a routable extension's mount point route ref to the dynamic
+ *   route's path (`createRoutableExtension` checks it);
+ * everything else is the app's.
+ */
+export function LegacyPluginContext(props: {
+  apiFactories: LegacyApiFactory[];
+  mountPoint?: object;
+  path?: string;
+  children: ReactNode;
+}) {
+  const parent = useApiHolder();
+  const { apiFactories, mountPoint, path } = props;
+  const holder = useMemo<ApiHolder>(() => {
+    const parentResolution = parent.get(routeResolutionApiRef);
+    const resolution = {
+      resolve(ref: unknown, options?: { sourcePath?: string }) {
+        if (mountPoint && ref === mountPoint) return () => path;
+        return parentResolution?.resolve(ref as never, options as never);
+      },
+    };
+    const factories = new Map(apiFactories.map(f => [f.api.id, f]));
+    const instances = new Map<string, unknown>();
+    const self: ApiHolder = {
+      get<T>(ref: ApiRef<T>): T | undefined {
+        if (mountPoint && ref.id === routeResolutionApiRef.id) return resolution as T;
+        const fromApp = parent.get(ref);
+        if (fromApp !== undefined) return fromApp;
+        const factory = factories.get(ref.id);
+        if (!factory) return undefined;
+        if (!instances.has(ref.id)) {
+          const deps = Object.fromEntries(
+            Object.entries(factory.deps).map(([name, dep]) => {
+              const value = self.get(dep as ApiRef<unknown>);
+              if (value === undefined) throw new Error(`API ${ref.id} needs ${dep.id}, which this app does not provide`);
+              return [name, value];
+            }),
+          );
+          instances.set(ref.id, factory.factory(deps));
+        }
+        return instances.get(ref.id) as T;
+      },
+    };
+    return self;
+  }, [parent, apiFactories, mountPoint, path]);
+  return <ApiContext.Provider value={createVersionedValueMap({ 1: holder })}>{props.children}</ApiContext.Provider>;
+}
+
+/** The mount point route ref a legacy routable extension carries, if it is one. */
+export function mountPointOf(component: unknown): object | undefined {
+  const data = (component as { __backstage_data?: { map?: Map<string, unknown> } })?.__backstage_data;
+  const mountPoint = data?.map?.get('core.mountPoint');
+  return mountPoint && typeof mountPoint === 'object' ? mountPoint : undefined;
+}
+
+/** The API factories of every legacy plugin (`createPlugin`) a module exports. */
+export function legacyApiFactories(module: Record<string, unknown>): LegacyApiFactory[] {
+  const factories: LegacyApiFactory[] = [];
+  for (const value of Object.values(module)) {
+    const plugin = value as { getApis?: () => Iterable<LegacyApiFactory> };
+    if (plugin && typeof plugin === 'object' && typeof plugin.getApis === 'function') {
+      try {
+        factories.push(...plugin.getApis());
+      } catch {
+        // not a plugin after all
+      }
+    }
+  }
+  return factories;
+}
