@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InstallError } from '../installer/errors';
+import { HostDependencies } from './hostDependencies';
 import { COPIED, dynamicFolderName, exists, folderSize, precompileConfigSchema, type ExportOptions, type ExportResult } from './exportPlugin';
 
 const run = promisify(execFile);
@@ -36,15 +37,14 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
   if (!FRONTEND_ROLES.includes(role)) {
     throw new InstallError(`${pkg.name}: role '${role}' is not a frontend plugin or module`, 'UNSUPPORTED_ROLE');
   }
+  let buildDir: string;
   if (!(await exists(path.join(options.packageDir, 'src')))) {
-    throw new InstallError(
-      `${pkg.name}: no src/ folder; frontend plugins are exported from source (a workspace package)`,
-      'NOT_BUILDABLE',
-    );
+    buildDir = await stagePublishedPackage(options.packageDir, pkg, options);
+  } else if (await isWorkspacePackage(pkg.name, options.packageDir, options.hostDir)) {
+    buildDir = options.packageDir;
+  } else {
+    buildDir = await stageOutsideWorkspace(options.packageDir, options.hostDir);
   }
-  const buildDir = (await isWorkspacePackage(pkg.name, options.packageDir, options.hostDir))
-    ? options.packageDir
-    : await stageOutsideWorkspace(options.packageDir, options.hostDir);
   try {
     return await buildAndCopy(pkg, role, buildDir, options);
   } finally {
@@ -133,5 +133,61 @@ async function stageOutsideWorkspace(packageDir: string, hostDir: string): Promi
   }
   const repoModules = path.resolve(hostDir, '../../node_modules');
   await fs.symlink(repoModules, path.join(staged, 'node_modules'), 'dir');
+  return staged;
+}
+
+/**
+ * A published frontend package has no sources, only its built ESM. It is
+ * wrapped in a package of its own whose entry re-exports it (and the
+ * default export of its `./alpha` entry, where new-frontend-system plugins
+ * live), with the dependencies the app does not provide at a version the
+ * package accepts installed next to it (no lifecycle scripts). The wrapper
+ * sits inside the repository so that everything else resolves to the app's
+ * own packages, and declares itself a workspace root so backstage-cli
+ * builds it as a package of its own.
+ */
+async function stagePublishedPackage(packageDir: string, pkg: Record<string, any>, options: ExportOptions): Promise<string> {
+  const repoRoot = path.resolve(options.hostDir, '../..');
+  const appDir = path.join(repoRoot, 'packages/app');
+  const stagingRoot = path.join(repoRoot, '.devportal/export-staging');
+  await fs.mkdir(stagingRoot, { recursive: true });
+  const staged = await fs.mkdtemp(path.join(stagingRoot, 'frontend-'));
+  const host = new HostDependencies(appDir, { backstageFromHost: false });
+  const own = Object.entries<string>(pkg.dependencies ?? {}).filter(([name, range]) => !host.provides(name, range));
+  await fs.writeFile(
+    path.join(staged, 'package.json'),
+    JSON.stringify({
+      name: pkg.name,
+      version: pkg.version,
+      private: true,
+      main: 'src/index.ts',
+      backstage: pkg.backstage,
+      configSchema: pkg.configSchema,
+      workspaces: [],
+      dependencies: Object.fromEntries(own),
+    }),
+  );
+  if (own.length > 0) {
+    options.log?.(`${pkg.name}: installing ${own.length} dependencies the app does not provide (${own.map(([n]) => n).join(', ')})`);
+    await run('npm', ['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error'], {
+      cwd: staged,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch(error => {
+      throw new InstallError(`${pkg.name}: installing its dependencies failed: ${String(error.stderr || error.message).split('\n')[0]}`, 'EXPORT_FAILED');
+    });
+  }
+  // After npm, which would remove a package it did not install.
+  await fs.cp(packageDir, path.join(staged, 'node_modules', pkg.name), { recursive: true });
+  for (const entry of COPIED) {
+    if (entry === 'dist') continue;
+    const from = path.join(packageDir, entry);
+    if (await exists(from)) await fs.cp(from, path.join(staged, entry), { recursive: true });
+  }
+  const hasAlpha = Boolean(pkg.exports?.['./alpha']);
+  await fs.mkdir(path.join(staged, 'src'));
+  await fs.writeFile(
+    path.join(staged, 'src/index.ts'),
+    `export * from '${pkg.name}';\n${hasAlpha ? `export { default } from '${pkg.name}/alpha';\n` : ''}`,
+  );
   return staged;
 }

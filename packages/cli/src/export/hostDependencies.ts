@@ -11,7 +11,12 @@ import semver from 'semver';
 export class HostDependencies {
   private readonly hostRequire: NodeRequire;
 
-  constructor(hostPackageDir: string) {
+  /**
+   * @param options.backstageFromHost whether every `@backstage/*` package
+   *   comes from the host whatever the range (the backend loader resolves
+   *   them to the host's; a browser bundle has no such indirection).
+   */
+  constructor(hostPackageDir: string, private readonly options: { backstageFromHost: boolean } = { backstageFromHost: true }) {
     this.hostRequire = createRequire(path.join(hostPackageDir, 'package.json'));
   }
 
@@ -26,7 +31,7 @@ export class HostDependencies {
   provides(name: string, range: string): boolean {
     const version = this.version(name);
     if (!version) return false;
-    if (name.startsWith('@backstage/')) return true; // one copy for everybody, see the loader
+    if (name.startsWith('@backstage/') && this.options.backstageFromHost) return true; // one copy for everybody, see the loader
     return !semver.validRange(range) || semver.satisfies(version, range, { includePrerelease: true });
   }
 }
