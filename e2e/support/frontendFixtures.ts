@@ -32,7 +32,7 @@ export function pluginConfigDir(parent: string): string {
 }
 
 /** Runs the real installer on `configFile` into `root`; returns the config it wrote. */
-export function installPlugins(configFile: string, root: string): string {
-  execFileSync(process.execPath, [cli, 'plugins', 'install', '--config', configFile, '--root', root], { stdio: 'pipe' });
+export function installPlugins(configFile: string, root: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  execFileSync(process.execPath, [cli, 'plugins', 'install', '--config', configFile, '--root', root], { stdio: 'pipe', ...options });
   return path.join(root, 'app-config.dynamic-plugins.yaml');
 }

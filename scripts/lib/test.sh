@@ -73,10 +73,17 @@ THIRD_PARTY_BACKEND=(
   @roadiehq/scaffolder-backend-module-utils@4.1.2
 )
 RHDH_DYNAMIC_PACKAGE=@janus-idp/backstage-scaffolder-backend-module-regex-dynamic@2.0.4
+# Frontend: a new-frontend-system plugin and a legacy one with an entity card,
+# exported by us; and a plugin RHDH publishes with dist-scalprum, used unchanged.
+THIRD_PARTY_FRONTEND=(
+  @backstage-community/plugin-tech-radar@1.14.0
+  @backstage-community/plugin-sonarqube@1.2.0
+)
+RHDH_SCALPRUM_PACKAGE=@janus-idp/backstage-plugin-jfrog-artifactory@1.4.13
 
 ensure_third_party_fixtures() {
   local dir="$STATE/tools/third-party" want spec
-  want="${THIRD_PARTY_BACKEND[*]} $RHDH_DYNAMIC_PACKAGE $(cat "$STATE/build.stamp" 2>/dev/null; stat -c %Y "$STATE/build.stamp" 2>/dev/null)"
+  want="${THIRD_PARTY_BACKEND[*]} $RHDH_DYNAMIC_PACKAGE ${THIRD_PARTY_FRONTEND[*]} $RHDH_SCALPRUM_PACKAGE $(cat "$STATE/build.stamp" 2>/dev/null; stat -c %Y "$STATE/build.stamp" 2>/dev/null)"
   if [ "$(cat "$dir/.done" 2>/dev/null)" != "$want" ]; then
     log "exporting third-party plugins for the tests into .devportal/tools/third-party"
     rm -rf "$dir" && mkdir -p "$dir/exported" "$dir/rhdh"
@@ -85,6 +92,12 @@ ensure_third_party_fixtures() {
         die "could not export $spec"
     done
     (cd "$dir/rhdh" && npm pack --silent "$RHDH_DYNAMIC_PACKAGE" >/dev/null) || die "could not fetch $RHDH_DYNAMIC_PACKAGE"
+    mkdir -p "$dir/exported-frontend" "$dir/rhdh-frontend"
+    for spec in "${THIRD_PARTY_FRONTEND[@]}"; do
+      node "$ROOT/packages/cli/bin/devportal-cli" plugin export --from-npm "$spec" --out "$dir/exported-frontend" >&2 ||
+        die "could not export $spec"
+    done
+    (cd "$dir/rhdh-frontend" && npm pack --silent "$RHDH_SCALPRUM_PACKAGE" >/dev/null) || die "could not fetch $RHDH_SCALPRUM_PACKAGE"
     echo "$want" >"$dir/.done"
   fi
   export DEVPORTAL_THIRD_PARTY_DIR="$dir"
