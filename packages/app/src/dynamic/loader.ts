@@ -6,6 +6,8 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { loadModuleFederationHostShared } from '@backstage/module-federation-common';
 import { createInstance, type ModuleFederation } from '@module-federation/runtime';
+import { appSharedPackages } from './appShared';
+import { externalRuntimePlugin } from './externalRuntime';
 import { recordFailure } from './failures';
 import { fallbackHomeModule } from './fallbackHome';
 import { getScalprumModule, loadScalprumContainer, type HostShared } from './scalprum';
@@ -66,9 +68,12 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Prom
   const shared =
     remotes.length === 0
       ? {}
-      : await loadModuleFederationHostShared({
-          onError: error => recordFailure({ packageName: 'shared dependencies', message: error.message }),
-        });
+      : {
+          ...(await loadModuleFederationHostShared({
+            onError: error => recordFailure({ packageName: 'shared dependencies', message: error.message }),
+          })),
+          ...appSharedPackages(),
+        };
   const usable = remotes.filter(remote => {
     const problems = incompatibleSingletons(remote, shared);
     if (problems.length === 0) return true;
@@ -84,6 +89,8 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Prom
       name: 'devportal_app',
       remotes: usable.filter(r => !r.scalprum).map(r => ({ name: r.remoteInfo.name, entry: r.remoteInfo.entry })),
       shared,
+      // Remotes exported by DevPortal leave the runtime to the app.
+      plugins: [externalRuntimePlugin()],
     });
   } catch (error) {
     recordFailure({ packageName: 'module federation runtime', message: firstLine(error) });

@@ -45,16 +45,20 @@ export function incompatibleSingletons(
   for (const [name, built] of Object.entries(remote.shared ?? {})) {
     const provided = host[name];
     if (!provided?.shareConfig.singleton) continue;
-    if (major(built) !== undefined && major(built) !== major(provided.version)) {
+    const [builtMajor, builtMinor] = majorMinor(built);
+    const [hostMajor, hostMinor] = majorMinor(provided.version);
+    // Caret compatibility: same major; for 0.x, same minor.
+    if (builtMajor === undefined || hostMajor === undefined) continue;
+    if (builtMajor !== hostMajor || (builtMajor === 0 && builtMinor !== hostMinor)) {
       problems.push(`${name} ${built} (the app has ${provided.version})`);
     }
   }
   return problems;
 }
 
-function major(version: string): number | undefined {
-  const match = /^\D*(\d+)/.exec(version);
-  return match ? Number(match[1]) : undefined;
+function majorMinor(version: string): [number | undefined, number | undefined] {
+  const match = /^\D*(\d+)(?:\.(\d+))?/.exec(version);
+  return match ? [Number(match[1]), match[2] === undefined ? undefined : Number(match[2])] : [undefined, undefined];
 }
 
 /** `./alpha` → `name/alpha`, `.` → `name`: the module federation request for an exposed module. */

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,21 @@ function builtAgainst(name: string, packageDir: string): string | undefined {
 }
 
 export const FRONTEND_ROLES = ['frontend-plugin', 'frontend-plugin-module'];
+
+/**
+ * Packages the app provides to remotes besides react, react-router and MUI
+ * styles (packages/app/src/dynamic/appShared.ts): a remote that depends on
+ * one at a version range the app's copy satisfies uses the app's instead of
+ * bundling its own.
+ */
+export const APP_SHARED_PACKAGES = [
+  '@backstage/frontend-plugin-api',
+  '@backstage/core-plugin-api',
+  '@backstage/core-components',
+  '@backstage/core-compat-api',
+  '@backstage/plugin-catalog-react',
+  '@backstage/ui',
+];
 
 /**
  * Turns a Backstage frontend plugin package (new frontend system or legacy)
@@ -55,10 +71,21 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
 async function buildAndCopy(pkg: Record<string, any>, role: string, buildDir: string, options: ExportOptions): Promise<ExportResult> {
   options.log?.(`${pkg.name}: building a module federation remote`);
   const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [options.hostDir] });
-  await run(process.execPath, [cli, 'package', 'build', '--module-federation'], {
+  const appDir = path.resolve(options.hostDir, '../app');
+  const app = new HostDependencies(appDir, { backstageFromHost: false });
+  const fromApp = APP_SHARED_PACKAGES.filter(name => {
+    const range = pkg.dependencies?.[name];
+    return range !== undefined && app.provides(name, range);
+  });
+  const mfBuild = {
+    externalRuntime: true,
+    shared: Object.fromEntries(fromApp.map(name => [name, { singleton: true, import: false, requiredVersion: '*' }])),
+  };
+  const hook = findUp(__dirname, 'scripts/mf-build-hook.cjs');
+  await run(process.execPath, ['-r', hook, cli, 'package', 'build', '--module-federation'], {
     cwd: buildDir,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', DEVPORTAL_MF_BUILD: JSON.stringify(mfBuild) },
   }).catch(error => {
     const output = `${error.stdout ?? ''}\n${error.stderr ?? ''}`.trim().split('\n');
     throw new InstallError(`${pkg.name}: the module federation build failed:\n${output.slice(-15).join('\n')}`, 'EXPORT_FAILED');
@@ -70,11 +97,12 @@ async function buildAndCopy(pkg: Record<string, any>, role: string, buildDir: st
     throw new InstallError(`${pkg.name}: the build wrote no module federation manifest with exposed modules`, 'EXPORT_FAILED');
   }
   // The manifest says `*` for dependencies the app provides (import: false);
-  // what matters is the version the code was compiled against.
+  // what matters is the version the code was compiled against: the app's
+  // for the packages shared with it above, else what the build resolved.
   const shared: Record<string, string> = {};
   for (const dep of manifest.shared ?? []) {
     if (!dep?.name) continue;
-    const version = builtAgainst(dep.name, buildDir) ?? dep.version;
+    const version = (fromApp.includes(dep.name) ? app.version(dep.name) : builtAgainst(dep.name, buildDir)) ?? dep.version;
     if (version && version !== '*') shared[dep.name] = version;
   }
 
@@ -102,7 +130,12 @@ async function buildAndCopy(pkg: Record<string, any>, role: string, buildDir: st
     configSchema,
     devportal: {
       compatibility: { backstage: options.backstageRelease, shared },
-      moduleFederation: { name: manifest.name, exposes: manifest.exposes.map((e: { name: string }) => e.name) },
+      moduleFederation: {
+        name: manifest.name,
+        exposes: manifest.exposes.map((e: { name: string }) => e.name),
+        // The app must provide the runtime (DevPortal's loader does).
+        externalRuntime: true,
+      },
     },
   };
   await fs.writeFile(path.join(dir, 'package.json'), `${JSON.stringify(exported, null, 2)}\n`);
@@ -190,4 +223,12 @@ async function stagePublishedPackage(packageDir: string, pkg: Record<string, any
     `export * from '${pkg.name}';\n${hasAlpha ? `export { default } from '${pkg.name}/alpha';\n` : ''}`,
   );
   return staged;
+}
+
+/** `relative` in `start` or the nearest folder above it that has it (works from src/ and dist/). */
+function findUp(start: string, relative: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, relative))) return path.join(dir, relative);
+    if (path.dirname(dir) === dir) throw new Error(`${relative} not found above ${start}`);
+  }
 }
