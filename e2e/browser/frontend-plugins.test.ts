@@ -76,11 +76,19 @@ describe('dynamic frontend plugins in a browser', () => {
   before(async () => {
     legacyDir = exportFrontendFixture('legacy-demo', path.join(work, 'exported'));
     nfsDir = exportFrontendFixture('nfs-demo', path.join(work, 'exported'));
+    // The same remote, as if built against React 17: the app must refuse it.
+    const oldReactDir = path.join(work, 'exported', 'nfs-demo-react17');
+    fs.cpSync(nfsDir, oldReactDir, { recursive: true });
+    const oldReactPkg = JSON.parse(fs.readFileSync(path.join(oldReactDir, 'package.json'), 'utf8'));
+    oldReactPkg.name = '@devportal-fixtures/plugin-nfs-demo-react17';
+    oldReactPkg.devportal.compatibility.shared.react = '17.0.2';
+    fs.writeFileSync(path.join(oldReactDir, 'package.json'), JSON.stringify(oldReactPkg));
     const configDir = pluginConfigDir(work);
     const configFile = writeYaml(configDir, {
       includes: [path.join(configDir, 'bundled.yaml')],
       plugins: [
         { package: nfsDir },
+        { package: oldReactDir },
         { package: legacyDir, pluginConfig: legacyWiring },
       ],
     });
@@ -125,6 +133,14 @@ describe('dynamic frontend plugins in a browser', () => {
     await page.getByTestId('legacy-demo-page').getByText('Hello from the wiring config').waitFor();
     assert.equal(new URL(page.url()).pathname, '/legacy-demo');
     assert.ok(requests.some(url => url.includes('plugin-legacy-demo')), 'legacy-demo code fetched on its route');
+  });
+
+  it('refuses a remote built against another major of a shared singleton, with a visible message', async () => {
+    const failures = page.getByTestId('dynamic-plugin-failures').first();
+    await failures.waitFor();
+    const text = await failures.innerText();
+    assert.match(text, /@devportal-fixtures\/plugin-nfs-demo-react17/);
+    assert.match(text, /react 17\.0\.2 \(the app has 18\./);
   });
 
   it('reaches a new-frontend-system plugin page from the sidebar', async () => {

@@ -1,14 +1,8 @@
-import * as coreCompatApi from '@backstage/core-compat-api';
 import coreCompatApiPackage from '@backstage/core-compat-api/package.json';
-import * as coreComponents from '@backstage/core-components';
 import coreComponentsPackage from '@backstage/core-components/package.json';
-import * as corePluginApi from '@backstage/core-plugin-api';
 import corePluginApiPackage from '@backstage/core-plugin-api/package.json';
-import * as frontendPluginApi from '@backstage/frontend-plugin-api';
 import frontendPluginApiPackage from '@backstage/frontend-plugin-api/package.json';
-import * as catalogReact from '@backstage/plugin-catalog-react';
 import catalogReactPackage from '@backstage/plugin-catalog-react/package.json';
-import * as ui from '@backstage/ui';
 import uiPackage from '@backstage/ui/package.json';
 
 /**
@@ -17,19 +11,24 @@ import uiPackage from '@backstage/ui/package.json';
  * plugin export` do not bundle these when the app's version satisfies their
  * range (packages/cli/src/export/exportFrontend.ts keeps the same list): one
  * copy in the page, smaller remotes.
+ *
+ * Asynchronous on purpose: a whole-package import would keep every export of
+ * these packages in the app's first bundle (tree shaking is off for a
+ * namespace); behind `import()` the parts the app does not use itself are
+ * fetched only when a remote asks for them.
  */
 export function appSharedPackages() {
-  const entry = (module: unknown, version: string) => ({
+  const entry = (version: string, load: () => Promise<unknown>) => ({
     version,
-    lib: () => module,
-    shareConfig: { singleton: true, requiredVersion: '*', eager: true },
+    get: () => load().then(module => () => module),
+    shareConfig: { singleton: true, requiredVersion: '*', eager: false },
   });
   return {
-    '@backstage/frontend-plugin-api': entry(frontendPluginApi, frontendPluginApiPackage.version),
-    '@backstage/core-plugin-api': entry(corePluginApi, corePluginApiPackage.version),
-    '@backstage/core-components': entry(coreComponents, coreComponentsPackage.version),
-    '@backstage/core-compat-api': entry(coreCompatApi, coreCompatApiPackage.version),
-    '@backstage/plugin-catalog-react': entry(catalogReact, catalogReactPackage.version),
-    '@backstage/ui': entry(ui, uiPackage.version),
+    '@backstage/frontend-plugin-api': entry(frontendPluginApiPackage.version, () => import('@backstage/frontend-plugin-api')),
+    '@backstage/core-plugin-api': entry(corePluginApiPackage.version, () => import('@backstage/core-plugin-api')),
+    '@backstage/core-components': entry(coreComponentsPackage.version, () => import('@backstage/core-components')),
+    '@backstage/core-compat-api': entry(coreCompatApiPackage.version, () => import('@backstage/core-compat-api')),
+    '@backstage/plugin-catalog-react': entry(catalogReactPackage.version, () => import('@backstage/plugin-catalog-react')),
+    '@backstage/ui': entry(uiPackage.version, () => import('@backstage/ui')),
   };
 }

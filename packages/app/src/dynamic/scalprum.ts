@@ -14,7 +14,7 @@ interface WebpackContainer {
 type ShareScope = Record<string, Record<string, { get: () => Promise<() => unknown>; from: string; eager: boolean; loaded?: 1 }>>;
 
 export interface HostShared {
-  [name: string]: { version: string; lib: () => unknown };
+  [name: string]: { version: string; lib?: () => unknown; get?: () => Promise<() => unknown> };
 }
 
 const CALLBACK = '__load_plugin_entry__';
@@ -49,8 +49,12 @@ function injectScript(url: string): Promise<void> {
 export function shareScopeFrom(shared: HostShared): ShareScope {
   const scope: ShareScope = {};
   for (const [name, dep] of Object.entries(shared)) {
-    const module = dep.lib();
-    scope[name] = { [dep.version]: { get: () => Promise.resolve(() => module), from: 'devportal-app', eager: true, loaded: 1 } };
+    if (dep.get) {
+      scope[name] = { [dep.version]: { get: dep.get, from: 'devportal-app', eager: false } };
+    } else if (dep.lib) {
+      const module = dep.lib();
+      scope[name] = { [dep.version]: { get: () => Promise.resolve(() => module), from: 'devportal-app', eager: true, loaded: 1 } };
+    }
   }
   return scope;
 }
