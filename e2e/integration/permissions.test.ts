@@ -34,7 +34,9 @@ describe('admin-only plugin endpoints', () => {
     const res = await call(asAdmin, '/api/devportal/plugins');
     assert.equal(res.status, 200);
     const body = await res.json();
-    assert.ok(Array.isArray(body.plugins));
+    // The bundled dynamic plugins, from the installer's state.
+    const home = body.plugins.find((p: { name: string }) => p.name === '@devportal/plugin-home');
+    assert.deepEqual(home && { role: home.role, source: home.source }, { role: 'frontend-plugin', source: 'local' });
   });
 
   it('refuses the same request from a user who is not an admin', async () => {

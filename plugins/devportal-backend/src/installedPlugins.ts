@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readInstalledPlugins } from '@devportal/plugin-dynamic-plugins-backend';
 
-/** One package found in the dynamic plugins root. */
+/** One enabled plugin installed in the dynamic plugins root. */
 export interface InstalledPlugin {
   /** The folder name inside the root. */
   folder: string;
@@ -9,37 +10,32 @@ export interface InstalledPlugin {
   version: string;
   /** The Backstage role from package.json, such as `backend-plugin`. */
   role?: string;
+  /** Where the installer got it: `local` (bundled), `npm` or `oci`. */
+  source: string;
 }
 
 /**
- * Lists the plugin packages in a dynamic plugins root.
- *
- * A missing root is an empty list: a portal with no dynamic plugins is valid.
- * Folders without a readable package.json are skipped, since the installer
- * stages work in hidden folders that are not plugins.
+ * The plugins the installer says are installed and enabled, read through the
+ * same state file the loader uses: a folder left in the root by a plugin
+ * that is now disabled is not listed (nor loaded). No state (no install has
+ * run) is an empty list.
  */
 export async function listInstalledPlugins(root: string): Promise<InstalledPlugin[]> {
-  let entries;
-  try {
-    entries = await fs.readdir(root, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const installed = readInstalledPlugins(root);
+  if (!installed) return [];
   const plugins: InstalledPlugin[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+  for (const record of installed.plugins) {
     try {
-      const raw = await fs.readFile(path.join(root, entry.name, 'package.json'), 'utf8');
-      const pkg = JSON.parse(raw);
+      const pkg = JSON.parse(await fs.readFile(path.join(root, record.folder, 'package.json'), 'utf8'));
       plugins.push({
-        folder: entry.name,
+        folder: record.folder,
         name: String(pkg.name),
         version: String(pkg.version),
         role: pkg.backstage?.role,
+        source: record.source,
       });
     } catch {
-      // not a plugin package
+      plugins.push({ folder: record.folder, name: record.package, version: '', source: record.source });
     }
   }
   return plugins.sort((a, b) => a.folder.localeCompare(b.folder));

@@ -6,3 +6,4 @@
 export { dynamicPluginsLoader as default } from './loader';
 export { incompatibility, declaredCompatibility } from './compatibility';
 export type { DynamicPluginStatus } from './status';
+export { readInstalledPlugins, type InstalledPlugins } from './installerState';
