@@ -5,13 +5,15 @@ import path from 'node:path';
  * Removes from `<dir>/node_modules` every package the plugin cannot reach
  * without going through a package the host provides. npm installs the whole
  * tree of each private dependency, including what hangs below the
- * `@backstage/*` packages that the loader takes from the host anyway; that
- * part is dead weight.
+ * `@backstage/*` packages that the loader takes from the host anyway, and
+ * type declarations that plugins list as dependencies; that is dead weight.
  */
 export async function pruneUnreachable(dir: string, roots: string[], hostProvides: (name: string) => boolean) {
   const reachable = new Set<string>();
   const visit = async (name: string, fromDir: string) => {
-    if (hostProvides(name)) return;
+    // Type declarations (`@types/*`, and what only they pull in, such as
+    // undici-types) are never loaded at run time.
+    if (hostProvides(name) || name.startsWith('@types/')) return;
     const location = await locate(name, fromDir, dir);
     if (!location || reachable.has(location)) return;
     reachable.add(location);
