@@ -29,7 +29,9 @@ const legacyWiring = {
             menuItem: { icon: 'dashboard', text: 'Legacy Demo' },
             config: { props: { greeting: 'Hello from the wiring config' } },
           },
+          { path: '/legacy-hidden', importName: 'LegacyDemoHiddenPage', menuItem: { icon: 'dashboard', text: 'Hidden Demo' } },
         ],
+        menuItems: { LegacyDemoHiddenPage: { enabled: false } },
         mountPoints: [
           {
             mountPoint: 'entity.page.overview/cards',
@@ -133,6 +135,10 @@ describe('dynamic frontend plugins in a browser', () => {
     await page.getByTestId('legacy-demo-page').getByText('Hello from the wiring config').waitFor();
     assert.equal(new URL(page.url()).pathname, '/legacy-demo');
     assert.ok(requests.some(url => url.includes('plugin-legacy-demo')), 'legacy-demo code fetched on its route');
+    // menuItems enabled: false hides the item; the route still answers.
+    assert.equal(await page.getByRole('link', { name: 'Hidden Demo' }).count(), 0);
+    await page.goto(`${backend.baseUrl}/legacy-hidden`);
+    await page.getByTestId('legacy-demo-hidden-page').waitFor();
   });
 
   it('refuses a remote built against another major of a shared singleton, with a visible message', async () => {
@@ -169,6 +175,18 @@ describe('dynamic frontend plugins in a browser', () => {
     assert.equal(await page.getByTestId('legacy-demo-card').count(), 0);
   });
 
+  it('keeps starred and recently visited entities on the home page, and has a working user menu', async () => {
+    await page.goto(`${backend.baseUrl}/catalog/default/component/ledger-service`);
+    await page.getByRole('button', { name: 'Add to favorites' }).click();
+    await page.getByRole('button', { name: /remove from favorites/i }).waitFor();
+    await page.getByTestId('header-logo').click();
+    await page.getByTestId('home-starred').getByRole('link', { name: 'ledger-service' }).waitFor();
+    await page.getByTestId('home-recent').getByRole('link', { name: 'ledger-service' }).waitFor();
+    await page.getByTestId('header-user-menu').click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
+    await page.waitForURL(/\/settings/);
+  });
+
   it('shows an error panel for a page that throws and for a plugin whose remote is missing', async () => {
     await page.goto(`${backend.baseUrl}/nfs-broken`);
     await page.getByText('the NFS demo page is broken on purpose').first().waitFor();
@@ -189,6 +207,7 @@ describe('dynamic frontend plugins disabled or broken', () => {
 
   before(async () => {
     const nfsDir = exportFrontendFixture('nfs-demo', path.join(work, 'exported-2'));
+    const legacyDir = exportFrontendFixture('legacy-demo', path.join(work, 'exported-2'));
     // The remote's code is gone after install (a bad upload, a disk problem).
     for (const file of fs.readdirSync(path.join(nfsDir, 'dist/static'))) {
       if (file.startsWith('__federation_expose')) fs.rmSync(path.join(nfsDir, 'dist/static', file));
@@ -199,6 +218,22 @@ describe('dynamic frontend plugins disabled or broken', () => {
       plugins: [
         { package: './dynamic-plugins/dist/devportal-plugin-home-dynamic', disabled: true },
         { package: nfsDir },
+        {
+          package: legacyDir,
+          pluginConfig: {
+            dynamicPlugins: {
+              frontend: {
+                'devportal-fixtures.plugin-legacy-demo': {
+                  // An icon of the plugin's own in the sidebar: fetched with
+                  // the sidebar, so on every page.
+                  dynamicRoutes: [{ path: '/legacy-demo', importName: 'LegacyDemoPage', menuItem: { icon: 'legacyDemo', text: 'Legacy Demo' } }],
+                  appIcons: [{ name: 'legacyDemo', importName: 'LegacyDemoIcon' }],
+                  apiFactories: [{ importName: 'legacyDemoApiFactory' }],
+                },
+              },
+            },
+          },
+        },
       ],
     });
     const appConfig = installPlugins(configFile, path.join(work, 'root-2'));
@@ -226,5 +261,16 @@ describe('dynamic frontend plugins disabled or broken', () => {
     await page.getByTestId('devportal-header').waitFor();
     await page.getByRole('link', { name: 'Catalog' }).first().click();
     await page.getByRole('link', { name: 'Payments Service' }).waitFor({ timeout: 90_000 });
+  });
+
+  it('takes icons and APIs from a legacy plugin\'s appIcons and apiFactories wiring', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await signInAsGuest(page, backend.baseUrl);
+    const item = page.getByRole('link', { name: 'Legacy Demo' });
+    // (Attached, not visible: the sidebar sizes icons for SVGs.)
+    await item.getByTestId('legacy-demo-icon').waitFor({ state: 'attached' });
+    await item.click();
+    await page.getByTestId('legacy-demo-motto').getByText('Motto from an API factory in the wiring').waitFor();
   });
 });

@@ -99,6 +99,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
   const features: FrontendFeature[] = [];
   const tabMounts = new Map<string, PlacedMount[]>();
   const tabs = new Map<string, { path: string; title: string }>();
+  const iconBundles: ExtensionDefinition[] = [];
 
   for (const remote of remotes) {
     const { wiring } = remote;
@@ -177,7 +178,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
           )];
         }),
       );
-      extensions.push(IconBundleBlueprint.make({ name: 'icons', params: { icons } }));
+      iconBundles.push(IconBundleBlueprint.make({ name: `dynamic-icons-${pluginIdFor(wiring.scalprumName)}`, params: { icons } }));
     }
     remote.apiFactories.forEach((factory, index) => {
       extensions.push(ApiBlueprint.make({ name: `api-${index}`, params: defineParams => defineParams(factory) }));
@@ -186,6 +187,11 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
     if (extensions.length > 0) {
       features.push(createFrontendPlugin({ pluginId: pluginIdFor(wiring.scalprumName), extensions }));
     }
+  }
+
+  if (iconBundles.length > 0) {
+    // The app's icons input takes bundles from the app plugin only.
+    features.push(createFrontendModule({ pluginId: 'app', extensions: iconBundles }));
   }
 
   const tabExtensions = [...tabMounts.entries()].map(([tab, mounts]) => {
