@@ -98,7 +98,12 @@ describe('third-party frontend plugins in a browser', () => {
       cwd: configDir,
       env: { ...process.env, NPM_CONFIG_USERCONFIG: path.join(work, 'none') },
     });
-    [backend, browser] = await Promise.all([startBackend({ withBundledPlugins: false, configFiles: [appConfig] }), launchBrowser()]);
+    [backend, browser] = await Promise.all([startBackend({
+        withBundledPlugins: false,
+        configFiles: [appConfig],
+        // A dynamic new-frontend-system plugin is configured like a static one.
+        config: { app: { extensions: [{ 'page:tech-radar': { config: { pageTitle: 'Our Technology Radar' } } }] } },
+      }), launchBrowser()]);
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(30_000);
     await signInAsGuest(page, backend.baseUrl);
@@ -113,7 +118,8 @@ describe('third-party frontend plugins in a browser', () => {
 
   it('shows the Tech Radar page (new frontend system, from OCI) from its sidebar item', async () => {
     await page.getByRole('link', { name: 'Tech Radar' }).click();
-    await page.getByText('Company Radar').waitFor();
+    // Its page title comes from app.extensions config.
+    await page.getByText('Our Technology Radar').waitFor();
     await page.getByText('ADOPT').first().waitFor();
     assert.equal(new URL(page.url()).pathname, '/tech-radar');
     await screenshot(page, 'third-party-tech-radar');
