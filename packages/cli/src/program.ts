@@ -36,7 +36,7 @@ export function createProgram(): Command {
   const plugin = program.command('plugin').description('Package and publish dynamic plugins');
   plugin
     .command('export')
-    .description('Turn a built backend plugin or module package into a dynamic plugin package')
+    .description('Turn a Backstage plugin or module package into a dynamic plugin package: backend packages with their private dependencies, frontend packages built as a module federation remote')
     .argument('[dir]', 'the package folder (default: the current folder)')
     .option('--from-npm <spec>', 'export a package fetched from npm instead')
     .option('--out <dir>', 'where the dynamic package folder is written', 'dist-dynamic')
