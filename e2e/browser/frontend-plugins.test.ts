@@ -218,22 +218,10 @@ describe('dynamic frontend plugins disabled or broken', () => {
       plugins: [
         { package: './dynamic-plugins/dist/devportal-plugin-home-dynamic', disabled: true },
         { package: nfsDir },
-        {
-          package: legacyDir,
-          pluginConfig: {
-            dynamicPlugins: {
-              frontend: {
-                'devportal-fixtures.plugin-legacy-demo': {
-                  // An icon of the plugin's own in the sidebar: fetched with
-                  // the sidebar, so on every page.
-                  dynamicRoutes: [{ path: '/legacy-demo', importName: 'LegacyDemoPage', menuItem: { icon: 'legacyDemo', text: 'Legacy Demo' } }],
-                  appIcons: [{ name: 'legacyDemo', importName: 'LegacyDemoIcon' }],
-                  apiFactories: [{ importName: 'legacyDemoApiFactory' }],
-                },
-              },
-            },
-          },
-        },
+        // No pluginConfig: the wiring it ships in app-config.dynamic.yaml
+        // applies (a route whose sidebar icon is one of its own appIcons, so
+        // fetched with the sidebar on every page, and an API factory).
+        { package: legacyDir },
       ],
     });
     const appConfig = installPlugins(configFile, path.join(work, 'root-2'));
@@ -263,7 +251,7 @@ describe('dynamic frontend plugins disabled or broken', () => {
     await page.getByRole('link', { name: 'Payments Service' }).waitFor({ timeout: 90_000 });
   });
 
-  it('takes icons and APIs from a legacy plugin\'s appIcons and apiFactories wiring', async () => {
+  it('applies the wiring a legacy plugin ships: its appIcons and apiFactories', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(30_000);
     await signInAsGuest(page, backend.baseUrl);

@@ -39,6 +39,18 @@ describe('readFrontendRemote', () => {
     });
   });
 
+  it('passes on the wiring a package ships in app-config.dynamic.yaml', () => {
+    const dir = remoteFolder(manifest);
+    fs.writeFileSync(
+      path.join(dir, 'app-config.dynamic.yaml'),
+      'dynamicPlugins:\n  frontend:\n    acme.plugin-x:\n      dynamicRoutes:\n        - path: /x\n          importName: XPage\n',
+    );
+    const read = readFrontendRemote(dir, { name: '@acme/plugin-x' }, 'http://x');
+    expect('served' in read && read.served.remote.defaultWiring).toEqual({
+      'acme.plugin-x': { dynamicRoutes: [{ path: '/x', importName: 'XPage' }] },
+    });
+  });
+
   it('says what is wrong with a folder that is not a remote', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-'));
     expect(readFrontendRemote(empty, { name: 'a' }, 'http://x')).toEqual({ problem: expect.stringMatching(/no dist\/mf-manifest.json/) });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import Router from 'express-promise-router';
+import { parse as parseYaml } from 'yaml';
 
 /** Where remotes are listed and served: the path of backend-dynamic-feature-service's remotes server. */
 export const REMOTES_MOUNT = '/.backstage/dynamic-features';
@@ -22,6 +23,12 @@ export interface FrontendRemote {
    * container registered through `__load_plugin_entry__` by these scripts.
    */
   scalprum?: { loadScripts: string[] };
+  /**
+   * The wiring the package ships in its `app-config.dynamic.yaml`
+   * (`dynamicPlugins.frontend`), used by the app where the portal's config
+   * has none for that plugin.
+   */
+  defaultWiring?: Record<string, unknown>;
 }
 
 export interface ServedRemote {
@@ -36,6 +43,38 @@ export interface ServedRemote {
  * otherwise, in words for the status endpoint.
  */
 export function readFrontendRemote(
+  folder: string,
+  pkg: { name: string; devportal?: { compatibility?: { shared?: Record<string, string> } } },
+  baseUrl: string,
+): { served: ServedRemote } | { problem: string } {
+  const read = readRemote(folder, pkg, baseUrl);
+  if ('served' in read) {
+    const defaultWiring = shippedWiring(folder);
+    if (defaultWiring) read.served.remote.defaultWiring = defaultWiring;
+  }
+  return read;
+}
+
+/**
+ * `dynamicPlugins.frontend` from the package's own `app-config.dynamic.yaml`
+ * (RHDH's convention for a plugin's recommended wiring), if it has one.
+ */
+export function shippedWiring(folder: string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(folder, 'app-config.dynamic.yaml'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const frontend = parseYaml(text)?.dynamicPlugins?.frontend;
+    return frontend && typeof frontend === 'object' && !Array.isArray(frontend) ? frontend : undefined;
+  } catch {
+    return undefined; // a broken file is the package's problem; the portal's config still applies
+  }
+}
+
+function readRemote(
   folder: string,
   pkg: { name: string; devportal?: { compatibility?: { shared?: Record<string, string> } } },
   baseUrl: string,

@@ -12,7 +12,7 @@ import { recordFailure } from './failures';
 import { fallbackHomeModule } from './fallbackHome';
 import { getScalprumModule, loadScalprumContainer, type HostShared } from './scalprum';
 import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
-import { readWiring, scalprumName, type PluginWiring } from './wiring/config';
+import { readWiring, scalprumName, withShippedWiring, type PluginWiring } from './wiring/config';
 import { wiredFeatures, type WiredRemote } from './wiring/wiredPlugins';
 
 type Feature = FrontendFeature | FrontendFeatureLoader;
@@ -49,13 +49,14 @@ export interface DynamicFrontendFeaturesLoaderOptions {
 export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLoaderOptions = {}): FrontendFeatureLoader {
   return createFrontendFeatureLoader({
     async loader({ config }) {
-      const wirings = readWiring(config, (name, message) => recordFailure({ packageName: name, message }));
+      const onProblem = (name: string, message: string) => recordFailure({ packageName: name, message });
       let remotes: FrontendRemote[] = [];
       try {
         remotes = await fetchRemotes(config.getString('backend.baseUrl'), options.fetch);
       } catch (error) {
         recordFailure({ packageName: 'all dynamic frontend plugins', message: firstLine(error) });
       }
+      const wirings = withShippedWiring(readWiring(config, onProblem), remotes.map(r => r.defaultWiring), onProblem);
       const features = await loadAll(remotes, wirings);
       const hasHome = features.some(f => f.$$type === '@backstage/FrontendPlugin' && (f as { id?: string }).id === 'home');
       if (!hasHome) features.push(fallbackHomeModule);

@@ -12,6 +12,8 @@ export interface FrontendRemote {
   shared?: Record<string, string>;
   /** RHDH's `dist-scalprum` format: scripts registering a webpack container. */
   scalprum?: { loadScripts: string[] };
+  /** `dynamicPlugins.frontend` from the package's own app-config.dynamic.yaml. */
+  defaultWiring?: Record<string, unknown>;
 }
 
 export const REMOTES_PATH = '/.backstage/dynamic-features/remotes';

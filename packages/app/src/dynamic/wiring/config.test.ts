@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { readWiring, scalprumName } from './config';
+import { readWiring, scalprumName, withShippedWiring } from './config';
 
 describe('readWiring', () => {
   it('reads RHDH wiring keyed by scalprum names, which contain dots', () => {
@@ -43,6 +43,28 @@ describe('readWiring', () => {
     const wirings = readWiring(config, (name, message) => problems.push(`${name}: ${message}`));
     expect(wirings.map(w => w.scalprumName)).toEqual(['b.fine']);
     expect(problems[0]).toMatch(/^a\.broken: .*path/);
+  });
+
+  it('uses the wiring a package ships where the portal config has none', () => {
+    const configured = readWiring(
+      new ConfigReader({ dynamicPlugins: { frontend: { 'a.plugin': { dynamicRoutes: [{ path: '/a-from-config', importName: 'A' }] } } } }),
+      () => {},
+    );
+    const problems: string[] = [];
+    const wirings = withShippedWiring(
+      configured,
+      [
+        { 'a.plugin': { dynamicRoutes: [{ path: '/a-shipped', importName: 'A' }] } },
+        { 'b.plugin': { dynamicRoutes: [{ path: '/b', importName: 'B' }] }, 'c.broken': 'nope' },
+        undefined,
+      ],
+      (name, message) => problems.push(`${name}: ${message}`),
+    );
+    expect(wirings.map(w => [w.scalprumName, w.dynamicRoutes[0]?.path])).toEqual([
+      ['a.plugin', '/a-from-config'],
+      ['b.plugin', '/b'],
+    ]);
+    expect(problems).toEqual(['c.broken: the wiring in its app-config.dynamic.yaml is invalid: expected an object']);
   });
 
   it('derives scalprum names the way RHDH does', () => {

@@ -73,6 +73,32 @@ export function readWiring(config: Config, onProblem: (name: string, message: st
   return result;
 }
 
+/**
+ * Adds the wiring packages ship in their app-config.dynamic.yaml for the
+ * plugins the portal's config does not wire itself (config wins, whole).
+ */
+export function withShippedWiring(
+  configured: PluginWiring[],
+  shipped: Array<Record<string, unknown> | undefined>,
+  onProblem: (name: string, message: string) => void,
+): PluginWiring[] {
+  const result = [...configured];
+  const names = new Set(configured.map(w => w.scalprumName));
+  for (const wirings of shipped) {
+    for (const [name, value] of Object.entries(wirings ?? {})) {
+      if (names.has(name)) continue;
+      try {
+        if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected an object');
+        result.push(readPluginWiring(name, new ConfigReader(value as JsonObject, `app-config.dynamic.yaml of ${name}`)));
+        names.add(name);
+      } catch (error) {
+        onProblem(name, `the wiring in its app-config.dynamic.yaml is invalid: ${(error as Error).message}`);
+      }
+    }
+  }
+  return result;
+}
+
 export function readPluginWiring(name: string, c: Config): PluginWiring {
   const asObject = (value: unknown) => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
   return {
