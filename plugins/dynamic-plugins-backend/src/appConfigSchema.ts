@@ -2,6 +2,7 @@ import path from 'node:path';
 import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
 import { configSchemaExtensionPoint, loadCompiledConfigSchema } from '@backstage/plugin-app-node';
 import type { JsonObject } from '@backstage/types';
+import type { SerializedSchema } from './configSchema';
 
 /**
  * RHDH's frontend wiring (`dynamicPlugins.frontend.<plugin>`) is read by
@@ -26,7 +27,7 @@ const wiringSchema: JsonObject = {
  * `@visibility frontend` keys (`home.*`, `header.*`, …) reach the browser and
  * their config is validated together with the rest.
  */
-export function appConfigSchemaModule(pluginPackageJsons: () => string[]) {
+export function appConfigSchemaModule(pluginSchemas: () => SerializedSchema[]) {
   return createBackendModule({
     pluginId: 'app',
     moduleId: 'dynamic-plugins-config-schema',
@@ -44,18 +45,13 @@ export function appConfigSchemaModule(pluginPackageJsons: () => string[]) {
             logger.warn(`The app bundle's config schema could not be read: ${(error as Error).message}`);
           }
           if (appSchemas.length === 0) return; // no app bundle: nothing to serve
-          const plugins = await loadConfigSchema({
-            dependencies: [],
-            packagePaths: pluginPackageJsons(),
-            excludePackageDependencies: true,
-          });
           schemaPoint.setConfigSchema(
             await loadConfigSchema({
               serialized: {
                 backstageConfigSchemaVersion: 1,
                 schemas: [
                   ...appSchemas,
-                  ...(plugins.serialize().schemas as typeof appSchemas),
+                  ...pluginSchemas(),
                   { path: path.join(__dirname, 'wiring'), value: wiringSchema },
                 ],
               },

@@ -2,13 +2,20 @@ import path from 'node:path';
 import type { Config } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 
+/** A plugin's config schemas as config-loader serializes them (`{ path, value }`). */
+export type SerializedSchema = JsonObject;
+
 /**
  * Checks the portal's config against a dynamic plugin's own config schema
  * (`configSchema` in its package.json: JSON, or `config.d.ts` where
- * TypeScript is available). Returns the problem, naming the key, or
- * undefined when the config is valid or the plugin declares no schema.
+ * TypeScript is available). Returns the problem, naming the key; or, when
+ * the config is valid (or the plugin declares no schema), the plugin's
+ * schemas, so that the app can serve them without compiling them again.
  */
-export async function configProblem(folder: string, config: Config): Promise<string | undefined> {
+export async function checkPluginConfig(
+  folder: string,
+  config: Config,
+): Promise<{ problem: string } | { schemas: SerializedSchema[] }> {
   const { loadConfigSchema } = await import('@backstage/config-loader');
   let schema;
   try {
@@ -18,14 +25,14 @@ export async function configProblem(folder: string, config: Config): Promise<str
       excludePackageDependencies: true,
     });
   } catch (error) {
-    return `its config schema cannot be read: ${(error as Error).message.split('\n')[0]}`;
+    return { problem: `its config schema cannot be read: ${(error as Error).message.split('\n')[0]}` };
   }
   try {
     schema.process([{ data: config.get() as JsonObject, context: 'app-config' }]);
-    return undefined;
   } catch (error) {
     // "Config validation failed, Config must be number { type=number } at /a/b"
     const message = (error as Error).message.replace(/^Config validation failed,\s*/, '');
-    return `invalid config: ${message.split('\n')[0]}`;
+    return { problem: `invalid config: ${message.split('\n')[0]}` };
   }
+  return { schemas: schema.serialize().schemas as SerializedSchema[] };
 }

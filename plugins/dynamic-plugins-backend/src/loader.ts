@@ -9,7 +9,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { declaredCompatibility, incompatibility, type HostVersions } from './compatibility';
 import { appConfigSchemaModule } from './appConfigSchema';
-import { configProblem } from './configSchema';
+import { checkPluginConfig, type SerializedSchema } from './configSchema';
 import { readInstalledPlugins } from './installerState';
 import { isBackendFeature, isolateFeature } from './isolation';
 import { installDynamicPluginResolution } from './moduleResolution';
@@ -34,10 +34,11 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
   async loader({ config, logger }) {
     const status = new DynamicPluginStatusStore();
     const remotes: ServedRemote[] = [];
-    // package.json paths of the dynamic plugins whose config schema the app
-    // serves with its own (filled below; read when the app plugin starts).
-    const schemaPackages: string[] = [];
-    const features: BackendFeature[] = [statusPlugin(status, remotes), appConfigSchemaModule(() => schemaPackages)];
+    // Config schemas of the dynamic plugins that loaded, which the app serves
+    // with its own (filled below, as each plugin's config is checked; read
+    // when the app plugin starts).
+    const pluginSchemas: SerializedSchema[] = [];
+    const features: BackendFeature[] = [statusPlugin(status, remotes), appConfigSchemaModule(() => pluginSchemas)];
     const baseUrl = config.getString('backend.baseUrl').replace(/\/$/, '');
     const rootSetting = config.getOptionalString('dynamicPlugins.rootDirectory');
     if (!rootSetting) return features;
@@ -75,16 +76,13 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
         // Frontend plugins run in the browser: the backend only lists and
         // serves them; the app loads them (packages/app/src/dynamic).
         const read = readFrontendRemote(folder, { ...pkg, name: entry.package }, baseUrl);
-        const badFrontendConfig = 'served' in read ? await configProblem(folder, config) : undefined;
-        if (badFrontendConfig) {
-          status.set({ ...entry, state: 'failed', reason: badFrontendConfig });
-          logger.error(`Dynamic frontend plugin ${entry.package} is not served: ${badFrontendConfig}`);
-        } else if ('problem' in read) {
-          status.set({ ...entry, state: 'failed', reason: read.problem });
-          logger.error(`Dynamic frontend plugin ${entry.package} is not served: ${read.problem}`);
-        } else {
+        const checked = 'served' in read ? await checkPluginConfig(folder, config) : read;
+        if ('problem' in checked) {
+          status.set({ ...entry, state: 'failed', reason: checked.problem });
+          logger.error(`Dynamic frontend plugin ${entry.package} is not served: ${checked.problem}`);
+        } else if ('served' in read) {
           remotes.push(read.served);
-          schemaPackages.push(path.join(folder, 'package.json'));
+          pluginSchemas.push(...checked.schemas);
           status.set(entry);
         }
         continue;
@@ -100,14 +98,14 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
         continue;
       }
       if (reason) logger.warn(`Dynamic plugin ${pkg.name} ${reason}; loaded anyway (dynamicPlugins.backend.ignoreCompatibility)`);
-      const badConfig = await configProblem(folder, config);
-      if (badConfig) {
-        status.set({ ...entry, state: 'failed', reason: badConfig });
-        logger.error(`Dynamic plugin ${pkg.name} is not loaded: ${badConfig}`);
+      const checked = await checkPluginConfig(folder, config);
+      if ('problem' in checked) {
+        status.set({ ...entry, state: 'failed', reason: checked.problem });
+        logger.error(`Dynamic plugin ${pkg.name} is not loaded: ${checked.problem}`);
         continue;
       }
       status.set(entry);
-      schemaPackages.push(path.join(folder, 'package.json'));
+      pluginSchemas.push(...checked.schemas);
       candidates.push({ folder, name: pkg.name });
     }
 

@@ -6,17 +6,22 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { InstallError } from '../installer/errors';
 import { HostDependencies } from './hostDependencies';
-import { COPIED, dynamicFolderName, exists, folderSize, precompileConfigSchema, type ExportOptions, type ExportResult } from './exportPlugin';
+import {
+  COPIED,
+  dynamicFolderName,
+  exists,
+  folderSize,
+  installDependencies,
+  precompileConfigSchema,
+  type ExportOptions,
+  type ExportResult,
+} from './exportPlugin';
 
 const run = promisify(execFile);
-/** The version of a package as the plugin at packageDir resolves it. */
-function builtAgainst(name: string, packageDir: string): string | undefined {
-  const packageName = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0];
-  try {
-    return require(require.resolve(`${packageName}/package.json`, { paths: [packageDir] })).version;
-  } catch {
-    return undefined;
-  }
+
+/** `@material-ui/core/styles` → `@material-ui/core`: the package of a module request. */
+function packageOf(request: string): string {
+  return request.split('/').slice(0, request.startsWith('@') ? 2 : 1).join('/');
 }
 
 export const FRONTEND_ROLES = ['frontend-plugin', 'frontend-plugin-module'];
@@ -53,26 +58,32 @@ export async function exportFrontendPlugin(options: ExportOptions): Promise<Expo
   if (!FRONTEND_ROLES.includes(role)) {
     throw new InstallError(`${pkg.name}: role '${role}' is not a frontend plugin or module`, 'UNSUPPORTED_ROLE');
   }
+  // What the app provides at a version the plugin accepts is not bundled.
+  const app = new HostDependencies(path.resolve(options.hostDir, '../app'), { backstageFromHost: false });
   let buildDir: string;
   if (!(await exists(path.join(options.packageDir, 'src')))) {
-    buildDir = await stagePublishedPackage(options.packageDir, pkg, options);
+    buildDir = await stagePublishedPackage(options.packageDir, pkg, app, options);
   } else if (await isWorkspacePackage(pkg.name, options.packageDir, options.hostDir)) {
     buildDir = options.packageDir;
   } else {
     buildDir = await stageOutsideWorkspace(options.packageDir, options.hostDir);
   }
   try {
-    return await buildAndCopy(pkg, role, buildDir, options);
+    return await buildAndCopy(pkg, role, buildDir, app, options);
   } finally {
     if (buildDir !== options.packageDir) await fs.rm(buildDir, { recursive: true, force: true });
   }
 }
 
-async function buildAndCopy(pkg: Record<string, any>, role: string, buildDir: string, options: ExportOptions): Promise<ExportResult> {
+async function buildAndCopy(
+  pkg: Record<string, any>,
+  role: string,
+  buildDir: string,
+  app: HostDependencies,
+  options: ExportOptions,
+): Promise<ExportResult> {
   options.log?.(`${pkg.name}: building a module federation remote`);
   const cli = require.resolve('@backstage/cli/bin/backstage-cli', { paths: [options.hostDir] });
-  const appDir = path.resolve(options.hostDir, '../app');
-  const app = new HostDependencies(appDir, { backstageFromHost: false });
   const fromApp = APP_SHARED_PACKAGES.filter(name => {
     const range = pkg.dependencies?.[name];
     return range !== undefined && app.provides(name, range);
@@ -99,10 +110,11 @@ async function buildAndCopy(pkg: Record<string, any>, role: string, buildDir: st
   // The manifest says `*` for dependencies the app provides (import: false);
   // what matters is the version the code was compiled against: the app's
   // for the packages shared with it above, else what the build resolved.
+  const built = new HostDependencies(buildDir);
   const shared: Record<string, string> = {};
   for (const dep of manifest.shared ?? []) {
     if (!dep?.name) continue;
-    const version = (fromApp.includes(dep.name) ? app.version(dep.name) : builtAgainst(dep.name, buildDir)) ?? dep.version;
+    const version = (fromApp.includes(dep.name) ? app.version(dep.name) : built.version(packageOf(dep.name))) ?? dep.version;
     if (version && version !== '*') shared[dep.name] = version;
   }
 
@@ -179,14 +191,17 @@ async function stageOutsideWorkspace(packageDir: string, hostDir: string): Promi
  * own packages, and declares itself a workspace root so backstage-cli
  * builds it as a package of its own.
  */
-async function stagePublishedPackage(packageDir: string, pkg: Record<string, any>, options: ExportOptions): Promise<string> {
+async function stagePublishedPackage(
+  packageDir: string,
+  pkg: Record<string, any>,
+  app: HostDependencies,
+  options: ExportOptions,
+): Promise<string> {
   const repoRoot = path.resolve(options.hostDir, '../..');
-  const appDir = path.join(repoRoot, 'packages/app');
   const stagingRoot = path.join(repoRoot, '.devportal/export-staging');
   await fs.mkdir(stagingRoot, { recursive: true });
   const staged = await fs.mkdtemp(path.join(stagingRoot, 'frontend-'));
-  const host = new HostDependencies(appDir, { backstageFromHost: false });
-  const own = Object.entries<string>(pkg.dependencies ?? {}).filter(([name, range]) => !host.provides(name, range));
+  const own = Object.entries<string>(pkg.dependencies ?? {}).filter(([name, range]) => !app.provides(name, range));
   await fs.writeFile(
     path.join(staged, 'package.json'),
     JSON.stringify({
@@ -202,12 +217,7 @@ async function stagePublishedPackage(packageDir: string, pkg: Record<string, any
   );
   if (own.length > 0) {
     options.log?.(`${pkg.name}: installing ${own.length} dependencies the app does not provide (${own.map(([n]) => n).join(', ')})`);
-    await run('npm', ['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error'], {
-      cwd: staged,
-      maxBuffer: 64 * 1024 * 1024,
-    }).catch(error => {
-      throw new InstallError(`${pkg.name}: installing its dependencies failed: ${String(error.stderr || error.message).split('\n')[0]}`, 'EXPORT_FAILED');
-    });
+    await installDependencies(staged, `${pkg.name}: installing its dependencies`);
   }
   // After npm, which would remove a package it did not install.
   await fs.cp(packageDir, path.join(staged, 'node_modules', pkg.name), { recursive: true });

@@ -108,13 +108,7 @@ export async function exportBackendPlugin(options: ExportOptions): Promise<Expor
 
   if (Object.keys(privateDeps).length > 0) {
     options.log?.(`${pkg.name}: installing ${Object.keys(privateDeps).length} private dependencies`);
-    // npm's own installer, without scripts; peers come from the host.
-    await run('npm', ['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error'], {
-      cwd: dir,
-      maxBuffer: 64 * 1024 * 1024,
-    }).catch(error => {
-      throw new InstallError(`${pkg.name}: installing its private dependencies failed: ${String(error.stderr || error.message).split('\n')[0]}`, 'EXPORT_FAILED');
-    });
+    await installDependencies(dir, `${pkg.name}: installing its private dependencies`);
     // The loader gives plugins the host's @backstage packages: copies of
     // those, and whatever only they need, would never be used.
     await pruneUnreachable(dir, Object.keys(privateDeps), name => name.startsWith('@backstage/') && !!host.version(name));
@@ -178,6 +172,20 @@ export async function precompileConfigSchema(
     log?.(`${pkg.name}: config.d.ts kept as it is (${(error as Error).message.split('\n')[0]})`);
     return pkg.configSchema;
   }
+}
+
+/**
+ * Installs the dependencies in `dir`/package.json with npm's own installer:
+ * no lifecycle scripts, no dev dependencies, peers left to the host.
+ * `what` starts the error message.
+ */
+export async function installDependencies(dir: string, what: string) {
+  await run('npm', ['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error'], {
+    cwd: dir,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch(error => {
+    throw new InstallError(`${what} failed: ${String(error.stderr || error.message).split('\n')[0]}`, 'EXPORT_FAILED');
+  });
 }
 
 /** `@scope/name` → `scope-name-dynamic`, the folder (and npm package) name of an export. */

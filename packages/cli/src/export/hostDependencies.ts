@@ -3,10 +3,12 @@ import path from 'node:path';
 import semver from 'semver';
 
 /**
- * What the DevPortal host (packages/backend) already provides to dynamic
- * plugins at run time: every `@backstage/*` package it has, and any other
- * package it resolves at a version the plugin's range accepts. Such
- * dependencies are not copied into an exported plugin.
+ * What a DevPortal host package (packages/backend for backend plugins,
+ * packages/app for frontend ones) already provides to dynamic plugins at run
+ * time: every `@backstage/*` package it has (backend), and any other package
+ * it resolves at a version the plugin's range accepts. Such dependencies are
+ * not copied into an exported plugin. `version()` tells what a package
+ * resolves to from the given folder.
  */
 export class HostDependencies {
   private readonly hostRequire: NodeRequire;
