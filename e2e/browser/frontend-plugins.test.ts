@@ -149,10 +149,16 @@ describe('dynamic frontend plugins in a browser', () => {
     assert.match(text, /react 17\.0\.2 \(the app has 18\./);
   });
 
-  it('reaches a new-frontend-system plugin page from the sidebar', async () => {
+  it('reaches a new-frontend-system plugin page from the sidebar, fetching its code only then', async () => {
+    const nfsRemote = (url: string) => url.includes('/remotes/%40devportal-fixtures%2Fplugin-nfs-demo/');
+    assert.ok(!requests.some(nfsRemote), 'nothing of the plugin is fetched before its page renders');
     await page.getByRole('link', { name: 'NFS Demo' }).click();
     await page.getByTestId('nfs-demo-page').waitFor();
     assert.equal(new URL(page.url()).pathname, '/nfs-demo');
+    assert.ok(requests.some(nfsRemote), 'the plugin is fetched when its page renders');
+    // Its own API and its own route ref work in code the app was not built with.
+    await page.getByTestId('nfs-demo-api').getByText('Greetings, dynamic world').waitFor();
+    assert.equal(await page.getByTestId('nfs-demo-self-link').getAttribute('href'), '/nfs-demo');
   });
 
   it('shows the dynamic entity card and tab only on matching entities, and isolates a broken card', async () => {
@@ -242,9 +248,11 @@ describe('dynamic frontend plugins disabled or broken', () => {
     await signInAsGuest(page, backend.baseUrl);
     await page.getByTestId('fallback-home').waitFor();
     assert.equal(await page.getByTestId('devportal-home').count(), 0);
-    const failures = page.getByTestId('dynamic-plugin-failures').first();
-    await failures.waitFor();
-    assert.match(await failures.innerText(), /@devportal-fixtures\/plugin-nfs-demo/);
+    // Its code is fetched when its page renders: the page names it.
+    await page.getByRole('link', { name: 'NFS Demo' }).click();
+    const panel = page.getByTestId('dynamic-plugin-error');
+    await panel.waitFor();
+    assert.match(await panel.innerText(), /@devportal-fixtures\/plugin-nfs-demo/);
     // The header is still enabled and the app works around the failure.
     await page.getByTestId('devportal-header').waitFor();
     await page.getByRole('link', { name: 'Catalog' }).first().click();

@@ -29,6 +29,12 @@ export interface FrontendRemote {
    * has none for that plugin.
    */
   defaultWiring?: Record<string, unknown>;
+  /**
+   * What `devportal plugin export` wrote in `dist/devportal-extensions.json`
+   * for a new-frontend-system plugin: its extensions, described well enough
+   * for the app to add them without fetching the remote until one renders.
+   */
+  extensions?: Record<string, unknown>;
 }
 
 export interface ServedRemote {
@@ -51,8 +57,23 @@ export function readFrontendRemote(
   if ('served' in read) {
     const defaultWiring = shippedWiring(folder);
     if (defaultWiring) read.served.remote.defaultWiring = defaultWiring;
+    const extensions = extensionManifest(folder);
+    if (extensions) read.served.remote.extensions = extensions;
   }
   return read;
+}
+
+/**
+ * The extension manifest of an exported new-frontend-system plugin, if it has
+ * a readable one; without it the app loads the plugin's definitions at boot.
+ */
+export function extensionManifest(folder: string): Record<string, unknown> | undefined {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'dist', 'devportal-extensions.json'), 'utf8'));
+    return manifest?.version === 1 && Array.isArray(manifest.extensions) ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -4,12 +4,14 @@ import {
   type FrontendFeature,
   type FrontendFeatureLoader,
 } from '@backstage/frontend-plugin-api';
+import type { Config } from '@backstage/config';
 import { loadModuleFederationHostShared } from '@backstage/module-federation-common';
 import { createInstance, type ModuleFederation } from '@module-federation/runtime';
 import { appSharedPackages } from './appShared';
 import { externalRuntimePlugin } from './externalRuntime';
 import { recordFailure } from './failures';
 import { fallbackHomeModule } from './fallbackHome';
+import { lazyPlugin } from './lazyPlugin';
 import { getScalprumModule, loadScalprumContainer, type HostShared } from './scalprum';
 import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
 import { readWiring, scalprumName, withShippedWiring, type PluginWiring } from './wiring/config';
@@ -38,8 +40,11 @@ export interface DynamicFrontendFeaturesLoaderOptions {
  * Plugins with RHDH wiring (`dynamicPlugins.frontend.<name>`) are legacy
  * plugins: their pages, cards and tabs are built from the wiring and their
  * code is fetched only when one of them renders. Plugins without wiring are
- * new-frontend-system plugins: their feature definitions load now (their
- * pages' code is still split out and fetched on render).
+ * new-frontend-system plugins: those exported with an extension manifest
+ * join the app as stand-ins built from it, their code fetched when one of
+ * their elements renders; the others (and those whose extensions
+ * `app.extensions` gives config to, which only their own code can apply)
+ * have their feature definitions loaded now.
  *
  * Failures are per plugin: a remote that cannot be fetched, is built against
  * another major of a singleton, or exports no feature is recorded for the
@@ -57,7 +62,7 @@ export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLo
         recordFailure({ packageName: 'all dynamic frontend plugins', message: firstLine(error) });
       }
       const wirings = withShippedWiring(readWiring(config, onProblem), remotes.map(r => r.defaultWiring), onProblem);
-      const features = await loadAll(remotes, wirings);
+      const features = await loadAll(remotes, wirings, configuredExtensions(config));
       const hasHome = features.some(f => f.$$type === '@backstage/FrontendPlugin' && (f as { id?: string }).id === 'home');
       if (!hasHome) features.push(fallbackHomeModule);
       return features;
@@ -65,7 +70,7 @@ export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLo
   });
 }
 
-async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Promise<Feature[]> {
+async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], configured: Set<string>): Promise<Feature[]> {
   const shared =
     remotes.length === 0
       ? {}
@@ -108,7 +113,13 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[]): Prom
     recordFailure({ packageName: remote.packageName, message: 'an RHDH-format plugin with no dynamicPlugins.frontend wiring: nothing of it is shown' });
   }
   if (federation) {
-    const loaded = await Promise.all(nfs.map(remote => loadRemoteFeatures(federation!, remote)));
+    const eager: FrontendRemote[] = [];
+    for (const remote of nfs) {
+      const stoodIn = standIn(federation, remote, configured);
+      if (stoodIn) features.push(stoodIn);
+      else eager.push(remote);
+    }
+    const loaded = await Promise.all(eager.map(remote => loadRemoteFeatures(federation!, remote)));
     features.push(...loaded.flat());
   }
 
@@ -174,6 +185,37 @@ function scalprumLoader(remote: FrontendRemote, shared: HostShared) {
     if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
     return value;
   };
+}
+
+/**
+ * The stand-in for a plugin with an extension manifest, unless config for
+ * one of its extensions needs the real code at boot.
+ */
+function standIn(federation: ModuleFederation, remote: FrontendRemote, configured: Set<string>): Feature | undefined {
+  const manifest = remote.extensions;
+  if (!manifest || manifest.extensions.some(e => configured.has(e.id))) return undefined;
+  try {
+    return lazyPlugin(manifest, {
+      label: remote.packageName,
+      load: () => federation.loadRemote(remoteRequest(remote.remoteInfo.name, manifest.module)),
+    });
+  } catch (error) {
+    // eslint-disable-next-line no-console
+    console.warn(`${remote.packageName}: loaded at boot: ${firstLine(error)}`);
+    return undefined;
+  }
+}
+
+/** Ids of extensions `app.extensions` gives config to. */
+export function configuredExtensions(config: Config): Set<string> {
+  const ids = new Set<string>();
+  for (const entry of config.getOptional<unknown[]>('app.extensions') ?? []) {
+    if (!entry || typeof entry !== 'object') continue;
+    for (const [id, value] of Object.entries(entry)) {
+      if (value && typeof value === 'object' && 'config' in value) ids.add(id);
+    }
+  }
+  return ids;
 }
 
 async function loadRemoteFeatures(federation: ModuleFederation, remote: FrontendRemote): Promise<Feature[]> {

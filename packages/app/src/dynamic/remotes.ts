@@ -1,3 +1,5 @@
+import type { ExtensionManifest } from './lazyPlugin';
+
 /**
  * The list of dynamic frontend plugins the backend serves, in the contract of
  * `@backstage/backend-dynamic-feature-service`'s remotes server
@@ -14,6 +16,8 @@ export interface FrontendRemote {
   scalprum?: { loadScripts: string[] };
   /** `dynamicPlugins.frontend` from the package's own app-config.dynamic.yaml. */
   defaultWiring?: Record<string, unknown>;
+  /** A new-frontend-system plugin's extension manifest, written by `devportal plugin export`. */
+  extensions?: ExtensionManifest;
 }
 
 export const REMOTES_PATH = '/.backstage/dynamic-features/remotes';

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InstallError } from '../installer/errors';
+import { EXTENSION_MANIFEST, writeExtensionManifest } from './extensionManifest';
 import { HostDependencies } from './hostDependencies';
 import {
   COPIED,
@@ -133,6 +134,13 @@ async function buildAndCopy(
     }
   }
   const configSchema = await precompileConfigSchema(buildDir, pkg, dir, options.log);
+  const exposes: string[] = manifest.exposes.map((e: { name: string }) => e.name);
+  const extensions = await writeExtensionManifest({ buildDir, exposes, outDir: dir });
+  if (extensions.written) {
+    options.log?.(`${pkg.name}: ${extensions.extensions} extensions described in ${EXTENSION_MANIFEST}; the app fetches its code on first render`);
+  } else if (!('legacy' in extensions)) {
+    options.log?.(`${pkg.name}: no extension manifest (${extensions.reason}); the app loads its definitions at boot`);
+  }
   const exported = {
     name: pkg.name,
     version: pkg.version,
@@ -144,7 +152,7 @@ async function buildAndCopy(
       compatibility: { backstage: options.backstageRelease, shared },
       moduleFederation: {
         name: manifest.name,
-        exposes: manifest.exposes.map((e: { name: string }) => e.name),
+        exposes,
         // The app must provide the runtime (DevPortal's loader does).
         externalRuntime: true,
       },

@@ -1,9 +1,6 @@
-import { routeResolutionApiRef, useApiHolder, type ApiHolder, type ApiRef } from '@backstage/frontend-plugin-api';
-import { createVersionedContext, createVersionedValueMap } from '@backstage/version-bridge';
+import { useApiHolder, type ApiHolder, type ApiRef } from '@backstage/frontend-plugin-api';
 import { ReactNode, useMemo } from 'react';
-
-/** The same global context `useApi` reads in every copy of the plugin APIs. */
-const ApiContext = createVersionedContext<{ 1: ApiHolder }>('api-context');
+import { ApiHolderProvider, withRouteAliases, type RouteAliasMap } from '../routeAliases';
 
 /** What a legacy `createApiFactory` returns. */
 export interface LegacyApiFactory {
@@ -20,31 +17,28 @@ export interface LegacyApiFactory {
  * - creates the plugin's own APIs on first use (their dependencies come from
  *   this holder, so from the app for everything else), and
  * - resolves a routable extension's mount point route ref to the dynamic
- *   route's path (`createRoutableExtension` checks it);
+ *   route's path (`createRoutableExtension` checks it), and the plugin's
+ *   external routes to the routes `routeBindings` bind them to;
  * everything else is the app's.
  */
 export function LegacyPluginContext(props: {
   apiFactories: LegacyApiFactory[];
   mountPoint?: object;
   path?: string;
+  routeAliases?: RouteAliasMap;
   children: ReactNode;
 }) {
   const parent = useApiHolder();
-  const { apiFactories, mountPoint, path } = props;
+  const { apiFactories, mountPoint, path, routeAliases } = props;
   const holder = useMemo<ApiHolder>(() => {
-    const parentResolution = parent.get(routeResolutionApiRef);
-    const resolution = {
-      resolve(ref: unknown, options?: { sourcePath?: string }) {
-        if (mountPoint && ref === mountPoint) return () => path;
-        return parentResolution?.resolve(ref as never, options as never);
-      },
-    };
+    const aliases: RouteAliasMap = new Map(routeAliases);
+    if (mountPoint && path !== undefined) aliases.set(mountPoint, { path });
+    const routed = withRouteAliases(parent, aliases);
     const factories = new Map(apiFactories.map(f => [f.api.id, f]));
     const instances = new Map<string, unknown>();
     const self: ApiHolder = {
       get<T>(ref: ApiRef<T>): T | undefined {
-        if (mountPoint && ref.id === routeResolutionApiRef.id) return resolution as T;
-        const fromApp = parent.get(ref);
+        const fromApp = routed.get(ref);
         if (fromApp !== undefined) return fromApp;
         const factory = factories.get(ref.id);
         if (!factory) return undefined;
@@ -62,8 +56,8 @@ export function LegacyPluginContext(props: {
       },
     };
     return self;
-  }, [parent, apiFactories, mountPoint, path]);
-  return <ApiContext.Provider value={createVersionedValueMap({ 1: holder })}>{props.children}</ApiContext.Provider>;
+  }, [parent, apiFactories, mountPoint, path, routeAliases]);
+  return <ApiHolderProvider holder={holder}>{props.children}</ApiHolderProvider>;
 }
 
 /** The mount point route ref a legacy routable extension carries, if it is one. */

@@ -1,0 +1,150 @@
+/*
+ * Runs inside a worker thread (see extensionManifest.ts), on a Node bundle of
+ * a new-frontend-system plugin's definitions module. It is passed to the
+ * worker as source text, so it uses nothing from outside its own body.
+ */
+
+/** What the worker is given. */
+export interface ProbeInput {
+  /** Absolute path of the CommonJS bundle (default export: the plugin; also react's createElement and react-dom/server's renderToStaticMarkup). */
+  bundle: string;
+  /** The exposed module the plugin is loaded from at runtime. */
+  module: string;
+}
+
+/**
+ * Describes a FrontendPlugin well enough for the app to stand in for it
+ * without its code: each extension's id, attachment, inputs and declared
+ * outputs, and the outputs its factory gives with default config, encoded:
+ * React elements rendered by the extension become `{$element: true}` (the
+ * app renders them from the real code on first render), icons become static
+ * markup, route refs become keys, API factories become their API and
+ * dependency ids. Anything else that is not plain data (a callback, a class
+ * instance) makes the plugin `unsupported`: the app then loads it at boot.
+ */
+export function probeExtensions(input: ProbeInput): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(input.bundle);
+  const plugin = mod.default;
+  if (!plugin || plugin.$$type !== '@backstage/FrontendPlugin') return { notAPlugin: true };
+  const renderToStaticMarkup: (element: unknown) => string = mod.renderToStaticMarkup;
+  const createElement: (type: unknown) => unknown = mod.createElement;
+
+  class Unencodable extends Error {}
+  const isElement = (v: any) =>
+    !!v && typeof v === 'object' && (v.$$typeof === Symbol.for('react.element') || v.$$typeof === Symbol.for('react.transitional.element'));
+  const isPlain = (v: any) => {
+    const proto = Object.getPrototypeOf(v);
+    return proto === Object.prototype || proto === null;
+  };
+
+  // Route refs are known by key: the plugin's own route names, else the
+  // order they were met in (so a page and its nav item share one).
+  const routeRefs: Record<string, { params: string[] }> = {};
+  // Older plugin APIs keep these as properties, newer ones behind getters.
+  const paramsOf = (ref: any): string[] => [...(ref.getParams?.() ?? ref.params ?? [])];
+  const anonymous = new Map<unknown, string>();
+  const routeKey = (ref: any): string => {
+    for (const [name, known] of Object.entries<any>(plugin.routes ?? {})) if (known === ref) return `routes.${name}`;
+    for (const [name, known] of Object.entries<any>(plugin.externalRoutes ?? {})) if (known === ref) return `externalRoutes.${name}`;
+    let key = anonymous.get(ref);
+    if (!key) {
+      key = `anonymous.${anonymous.size}`;
+      anonymous.set(ref, key);
+      routeRefs[key] = { params: paramsOf(ref) };
+    }
+    return key;
+  };
+
+  const encode = (value: any, where: string, iconSlot: boolean): unknown => {
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value;
+    if (value === undefined) return undefined;
+    if (typeof value === 'function') {
+      if (!iconSlot) throw new Unencodable(`${where} is a function`);
+      return { $component: renderToStaticMarkup(createElement(value)) };
+    }
+    if (typeof value !== 'object') throw new Unencodable(`${where} is a ${typeof value}`);
+    if (isElement(value)) return { $html: renderToStaticMarkup(value) };
+    if (value.$$type === '@backstage/RouteRef') return { $routeRef: routeKey(value) };
+    if (value.$$type === '@backstage/ExternalRouteRef') {
+      const key = routeKey(value);
+      if (!key.startsWith('externalRoutes.')) throw new Unencodable(`${where} is an external route the plugin does not declare`);
+      return { $externalRouteRef: key };
+    }
+    if (value.$$type) throw new Unencodable(`${where} is a ${value.$$type}`);
+    if (Array.isArray(value)) return value.map((item, i) => encode(item, `${where}[${i}]`, iconSlot));
+    if (!isPlain(value)) throw new Unencodable(`${where} is an instance of ${value.constructor?.name ?? 'a class'}`);
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, encode(v, `${where}.${k}`, k === 'icon')]),
+    );
+  };
+
+  const dataRefs = (refs: any[]) => refs.map(ref => ({ id: ref.id, optional: Boolean(ref.config?.optional) }));
+
+  try {
+    const extensions = plugin.extensions.map((ext: any) => {
+      if (ext.version !== 'v2') throw new Unencodable(`${ext.id} is a v1 extension`);
+      const definition = plugin.getExtension(ext.id);
+      const config = ext.configSchema ? ext.configSchema.parse({}) : {};
+      const node = {
+        spec: { id: ext.id, extension: ext, attachTo: ext.attachTo, disabled: false, plugin, config: undefined },
+        edges: { attachments: new Map() },
+      };
+      const inputs = Object.fromEntries(Object.entries<any>(ext.inputs ?? {}).map(([name, i]) => [name, i.config?.singleton ? undefined : []]));
+      const values = [...ext.factory({ node, apis: { get: () => undefined }, config, inputs })].map((data: any) => {
+        const where = `${ext.id} output ${data.id}`;
+        if (data.id === 'core.reactElement') return { id: data.id, value: { $element: true } };
+        if (data.id === 'core.api.factory') {
+          const factory = data.value;
+          return {
+            id: data.id,
+            value: { $apiFactory: { api: factory.api.id, deps: Object.fromEntries(Object.entries<any>(factory.deps ?? {}).map(([k, ref]) => [k, ref.id])) } },
+          };
+        }
+        return { id: data.id, value: encode(data.value, where, data.id === 'core.icon') };
+      });
+      return {
+        id: ext.id,
+        kind: definition.kind,
+        name: definition.name,
+        attachTo: ext.attachTo,
+        disabled: Boolean(ext.disabled),
+        ...(ext.if !== undefined ? { if: encode(ext.if, `${ext.id} if`, false) } : {}),
+        inputs: Object.fromEntries(
+          Object.entries<any>(ext.inputs ?? {}).map(([name, i]) => [
+            name,
+            { data: dataRefs(i.extensionData ?? []), singleton: Boolean(i.config?.singleton), optional: Boolean(i.config?.optional), internal: Boolean(i.config?.internal) },
+          ]),
+        ),
+        output: dataRefs(ext.output ?? []),
+        configurable: Boolean(ext.configSchema),
+        values,
+      };
+    });
+    const routeParams = (refs: Record<string, any>) =>
+      Object.fromEntries(Object.entries(refs ?? {}).map(([name, ref]) => [name, { params: paramsOf(ref) }]));
+    return {
+      version: 1,
+      module: input.module,
+      pluginId: plugin.pluginId ?? plugin.id,
+      title: typeof plugin.title === 'string' ? plugin.title : undefined,
+      icon: plugin.icon === undefined ? undefined : encode(plugin.icon, 'plugin icon', true),
+      ...(plugin.if !== undefined ? { if: encode(plugin.if, 'plugin if', false) } : {}),
+      routes: routeParams(plugin.routes),
+      externalRoutes: Object.fromEntries(
+        Object.entries<any>(plugin.externalRoutes ?? {}).map(([name, ref]) => [
+          name,
+          { params: paramsOf(ref), optional: Boolean(ref.optional), defaultTarget: ref.getDefaultTarget?.() ?? ref.defaultTarget },
+        ]),
+      ),
+      routeRefs,
+      featureFlags: encode(plugin.featureFlags ?? [], 'feature flags', false),
+      extensions,
+    };
+  } catch (error) {
+    if (error instanceof Unencodable) return { unsupported: error.message };
+    return { unsupported: `its extensions could not be listed: ${String((error as Error)?.message ?? error).split('\n')[0]}` };
+  }
+}
