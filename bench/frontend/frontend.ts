@@ -7,7 +7,9 @@
  *   +20:      the same plus 20 generated dynamic frontend plugins, each with
  *             a page and a sidebar item (none of them on the home page), in
  *             two flavours:
- *     nfs:    new-frontend-system plugins (their definitions load at boot);
+ *     nfs:    new-frontend-system plugins (the app adds stand-ins built from
+ *             their extension manifests: nothing of theirs is fetched until
+ *             their page opens);
  *     wired:  the same remotes wired by RHDH-style config (dynamicRoutes +
  *             menuItem: nothing of theirs is fetched until their page opens).
  * Per load: JavaScript bytes transferred (encoded body sizes of script
