@@ -51,6 +51,10 @@ const legacyWiring = {
           { mountPoint: 'home.page/cards', importName: 'LegacyDemoHomeCard' },
         ],
         entityTabs: [{ path: '/demo', title: 'Demo Tab', mountPoint: 'entity.page.demo' }],
+        routeBindings: {
+          targets: [{ importName: 'legacyDemoPlugin' }],
+          bindings: [{ bindTarget: 'legacyDemoPlugin.externalRoutes', bindMap: { catalogIndex: 'catalogPlugin.routes.catalogIndex' } }],
+        },
       },
       // Wiring for a plugin that is not installed: its route must show an
       // error panel, not a blank page.
@@ -135,6 +139,8 @@ describe('dynamic frontend plugins in a browser', () => {
     await page.getByTestId('legacy-demo-page').getByText('Hello from the wiring config').waitFor();
     assert.equal(new URL(page.url()).pathname, '/legacy-demo');
     assert.ok(requests.some(url => url.includes('plugin-legacy-demo')), 'legacy-demo code fetched on its route');
+    // Its external route, bound by routeBindings to the catalog's index page.
+    assert.equal(await page.getByTestId('legacy-demo-catalog-link').getAttribute('href'), '/catalog');
     // menuItems enabled: false hides the item; the route still answers.
     assert.equal(await page.getByRole('link', { name: 'Hidden Demo' }).count(), 0);
     await page.goto(`${backend.baseUrl}/legacy-hidden`);

@@ -15,6 +15,7 @@ import { lazyPlugin } from './lazyPlugin';
 import { getScalprumModule, loadScalprumContainer, type HostShared } from './scalprum';
 import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
 import { readWiring, scalprumName, withShippedWiring, type PluginWiring } from './wiring/config';
+import { createRouteBinder } from './wiring/routeBindings';
 import { wiredFeatures, type WiredRemote } from './wiring/wiredPlugins';
 
 type Feature = FrontendFeature | FrontendFeatureLoader;
@@ -140,7 +141,19 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], confi
       return { wiring, label: remote?.packageName ?? wiring.scalprumName, load, apiFactories };
     }),
   );
-  features.push(...wiredFeatures(wiredRemotes, (packageName, message) => recordFailure({ packageName, message })));
+  const onProblem = (packageName: string, message: string) => recordFailure({ packageName, message });
+  const bindRoutes = createRouteBinder(wiredRemotes, onProblem);
+  const anyBindings = wiredRemotes.some(r => r.wiring.routeBindings.bindings.length > 0);
+  for (const remote of anyBindings ? wiredRemotes : []) {
+    let aliases: ReturnType<typeof bindRoutes> | undefined;
+    remote.routeAliases = appPlugins =>
+      (aliases ??= bindRoutes(remote, appPlugins).catch(error => {
+        // Unbound routes render as missing links; the plugin still renders.
+        onProblem(remote.label, `routeBindings: ${firstLine(error)}`);
+        return new Map();
+      }));
+  }
+  features.push(...wiredFeatures(wiredRemotes, onProblem));
   return features;
 }
 

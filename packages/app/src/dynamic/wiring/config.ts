@@ -15,6 +15,21 @@ export interface PluginWiring {
   appIcons: Array<{ name: string; module: string; importName: string }>;
   apiFactories: Array<{ module: string; importName: string }>;
   entityTabs: EntityTab[];
+  routeBindings: RouteBindings;
+}
+
+/**
+ * RHDH's `routeBindings`: `targets` name plugin objects this plugin's code
+ * exports (`name` defaults to `importName`); each binding points the
+ * external routes of a target (`bindTarget: <target>.externalRoutes`) at
+ * routes of another (`bindMap: { <external route>: <target>.routes.<route> }`).
+ * Targets are global: any plugin's bindings may name any plugin's targets,
+ * and the app's own plugins are targets named `<camelCasePluginId>Plugin`
+ * (`catalogPlugin`, `scaffolderPlugin`, …).
+ */
+export interface RouteBindings {
+  targets: Array<{ name: string; module: string; importName: string }>;
+  bindings: Array<{ bindTarget: string; bindMap: Record<string, string> }>;
 }
 
 export interface DynamicRoute {
@@ -149,5 +164,18 @@ export function readPluginWiring(name: string, c: Config): PluginWiring {
       mountPoint: t.getString('mountPoint'),
       priority: t.getOptionalNumber('priority'),
     })),
+    routeBindings: {
+      targets: (c.getOptionalConfigArray('routeBindings.targets') ?? []).map(t => {
+        const importName = t.getString('importName');
+        return { name: t.getOptionalString('name') ?? importName, module: t.getOptionalString('module') ?? DEFAULT_MODULE, importName };
+      }),
+      bindings: (c.getOptionalConfigArray('routeBindings.bindings') ?? []).map(b => {
+        const bindMap = b.getConfig('bindMap');
+        return {
+          bindTarget: b.getString('bindTarget'),
+          bindMap: Object.fromEntries(bindMap.keys().map(key => [key, bindMap.getString(key)])),
+        };
+      }),
+    },
   };
 }

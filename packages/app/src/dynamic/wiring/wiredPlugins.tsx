@@ -18,7 +18,7 @@ import { EntityCardBlueprint, EntityContentBlueprint } from '@backstage/plugin-c
 import { lazy, Suspense } from 'react';
 import { parseCondition, type EntityLike, type ParsedCondition } from './conditions';
 import type { MountPoint, PluginWiring } from './config';
-import { ConditionalExport, LazyExport, type ExportLoader } from './LazyExport';
+import { ConditionalExport, LazyExport, type ExportLoader, type RouteAliasLoader } from './LazyExport';
 
 /** A plugin's wiring and how to load its code. */
 export interface WiredRemote {
@@ -28,6 +28,8 @@ export interface WiredRemote {
   load: ExportLoader;
   /** API factories, loaded before the app starts (the app needs them up front). */
   apiFactories: AnyApiFactory[];
+  /** Its external routes as `routeBindings` bind them, computed on first render. */
+  routeAliases?: RouteAliasLoader;
 }
 
 /** Titles of RHDH's standard entity tabs, for mount points without an `entityTabs` entry. */
@@ -64,7 +66,14 @@ interface PlacedMount {
 
 function renderMount({ remote, mount, condition }: PlacedMount) {
   const element = (
-    <LazyExport pluginName={remote.label} load={remote.load} module={mount.module} importName={mount.importName} props={mount.props} />
+    <LazyExport
+      pluginName={remote.label}
+      load={remote.load}
+      routeAliases={remote.routeAliases}
+      module={mount.module}
+      importName={mount.importName}
+      props={mount.props}
+    />
   );
   if (condition.exported.length === 0) return element;
   return (
@@ -128,6 +137,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
               <LazyExport
                 pluginName={remote.label}
                 load={remote.load}
+                routeAliases={remote.routeAliases}
                 module={route.module}
                 importName={route.importName}
                 props={route.props}
