@@ -13,6 +13,10 @@ describe('readWiring', () => {
             appIcons: [{ name: 'map', importName: 'MapIcon' }],
             apiFactories: [{ importName: 'radarApi' }],
             entityTabs: [{ path: '/radar', title: 'Radar', mountPoint: 'entity.page.radar' }],
+            routeBindings: {
+              targets: [{ importName: 'techRadarPlugin' }, { name: 'radarTwo', importName: 'other', module: 'Alpha' }],
+              bindings: [{ bindTarget: 'techRadarPlugin.externalRoutes', bindMap: { catalog: 'catalogPlugin.routes.catalogIndex' } }],
+            },
           },
         },
       },
@@ -33,6 +37,13 @@ describe('readWiring', () => {
     expect(wiring.appIcons).toEqual([{ name: 'map', module: 'PluginRoot', importName: 'MapIcon' }]);
     expect(wiring.apiFactories).toEqual([{ module: 'PluginRoot', importName: 'radarApi' }]);
     expect(wiring.entityTabs).toEqual([{ path: '/radar', title: 'Radar', mountPoint: 'entity.page.radar', priority: undefined }]);
+    expect(wiring.routeBindings).toEqual({
+      targets: [
+        { name: 'techRadarPlugin', module: 'PluginRoot', importName: 'techRadarPlugin' },
+        { name: 'radarTwo', module: 'Alpha', importName: 'other' },
+      ],
+      bindings: [{ bindTarget: 'techRadarPlugin.externalRoutes', bindMap: { catalog: 'catalogPlugin.routes.catalogIndex' } }],
+    });
   });
 
   it('reports a malformed plugin entry and keeps the others', () => {
