@@ -31,6 +31,7 @@ describe('third-party frontend plugins in a browser', () => {
   let backend: StartedBackend;
   let browser: Browser;
   let page: Page;
+  const requests: string[] = [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-third-party-frontend-'));
 
   before(async () => {
@@ -106,6 +107,7 @@ describe('third-party frontend plugins in a browser', () => {
       }), launchBrowser()]);
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(30_000);
+    page.on('request', request => requests.push(request.url()));
     await signInAsGuest(page, backend.baseUrl);
     await page.getByTestId('home-greeting').waitFor();
   });
@@ -116,10 +118,13 @@ describe('third-party frontend plugins in a browser', () => {
     await Promise.all([npm?.stop(), oci?.stop()]);
   });
 
-  it('shows the Tech Radar page (new frontend system, from OCI) from its sidebar item', async () => {
+  it('shows the Tech Radar page (new frontend system, from OCI) from its sidebar item, fetching its code only then', async () => {
+    const techRadarCode = (url: string) => url.includes('/remotes/%40backstage-community%2Fplugin-tech-radar/');
+    assert.ok(!requests.some(techRadarCode), 'nothing of Tech Radar is fetched for the home page');
     await page.getByRole('link', { name: 'Tech Radar' }).click();
-    // Its page title comes from app.extensions config.
+    // Its page title comes from app.extensions config, applied by its own code on first render.
     await page.getByText('Our Technology Radar').waitFor();
+    assert.ok(requests.some(techRadarCode), 'its code is fetched when its page renders');
     await page.getByText('ADOPT').first().waitFor();
     assert.equal(new URL(page.url()).pathname, '/tech-radar');
     await screenshot(page, 'third-party-tech-radar');

@@ -143,10 +143,10 @@ describe('lazyPlugin', () => {
 });
 
 describe('configuredExtensions', () => {
-  it('lists the extensions app.extensions gives config to (those need the real code at boot)', () => {
+  it('lists the extensions app.extensions gives config to, with the keys it sets', () => {
     const config = new ConfigReader({
       app: { extensions: ['page:a', { 'page:b': false }, { 'page:c': { config: { path: '/c' } } }, { 'nav-item:d': { attachTo: { id: 'x', input: 'y' } } }] },
     });
-    expect([...configuredExtensions(config)]).toEqual(['page:c']);
+    expect([...configuredExtensions(config)]).toEqual([['page:c', ['path']]]);
   });
 });

@@ -54,6 +54,8 @@ export interface ManifestExtension {
   inputs: Record<string, { data: DataRefSpec[]; singleton: boolean; optional: boolean; internal: boolean }>;
   output: DataRefSpec[];
   configurable: boolean;
+  /** Config keys that change an output other than the element: applying them needs the real code at boot. */
+  configAffects?: string[];
   values: { id: string; value: unknown }[];
 }
 

@@ -43,8 +43,8 @@ export interface DynamicFrontendFeaturesLoaderOptions {
  * code is fetched only when one of them renders. Plugins without wiring are
  * new-frontend-system plugins: those exported with an extension manifest
  * join the app as stand-ins built from it, their code fetched when one of
- * their elements renders; the others (and those whose extensions
- * `app.extensions` gives config to, which only their own code can apply)
+ * their elements renders; the others (and those whose routes or nav items
+ * `app.extensions` config changes, which only their own code can apply)
  * have their feature definitions loaded now.
  *
  * Failures are per plugin: a remote that cannot be fetched, is built against
@@ -71,7 +71,7 @@ export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLo
   });
 }
 
-async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], configured: Set<string>): Promise<Feature[]> {
+async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], configured: Map<string, string[]>): Promise<Feature[]> {
   const shared =
     remotes.length === 0
       ? {}
@@ -204,9 +204,14 @@ function scalprumLoader(remote: FrontendRemote, shared: HostShared) {
  * The stand-in for a plugin with an extension manifest, unless config for
  * one of its extensions needs the real code at boot.
  */
-function standIn(federation: ModuleFederation, remote: FrontendRemote, configured: Set<string>): Feature | undefined {
+function standIn(federation: ModuleFederation, remote: FrontendRemote, configured: Map<string, string[]>): Feature | undefined {
   const manifest = remote.extensions;
-  if (!manifest || manifest.extensions.some(e => configured.has(e.id))) return undefined;
+  if (!manifest) return undefined;
+  // Config the real factory applies to the element alone (a page's title
+  // text) reaches it on first render; config that moves a route or renames a
+  // nav item is needed while the app assembles.
+  const needsCode = manifest.extensions.some(e => configured.get(e.id)?.some(key => !e.configAffects || e.configAffects.includes(key)));
+  if (needsCode) return undefined;
   try {
     return lazyPlugin(manifest, {
       label: remote.packageName,
@@ -219,16 +224,19 @@ function standIn(federation: ModuleFederation, remote: FrontendRemote, configure
   }
 }
 
-/** Ids of extensions `app.extensions` gives config to. */
-export function configuredExtensions(config: Config): Set<string> {
-  const ids = new Set<string>();
+/** The extensions `app.extensions` gives config to, with the config keys it sets. */
+export function configuredExtensions(config: Config): Map<string, string[]> {
+  const configured = new Map<string, string[]>();
   for (const entry of config.getOptional<unknown[]>('app.extensions') ?? []) {
     if (!entry || typeof entry !== 'object') continue;
     for (const [id, value] of Object.entries(entry)) {
-      if (value && typeof value === 'object' && 'config' in value) ids.add(id);
+      const extensionConfig = value && typeof value === 'object' ? (value as { config?: unknown }).config : undefined;
+      if (extensionConfig && typeof extensionConfig === 'object') {
+        configured.set(id, [...(configured.get(id) ?? []), ...Object.keys(extensionConfig)]);
+      }
     }
   }
-  return ids;
+  return configured;
 }
 
 async function loadRemoteFeatures(federation: ModuleFederation, remote: FrontendRemote): Promise<Feature[]> {

@@ -38,6 +38,8 @@ describe('writeExtensionManifest', () => {
 
     const page = byId['page:nfs-demo'];
     expect(page).toMatchObject({ kind: 'page', attachTo: { id: 'app/routes', input: 'routes' }, disabled: false, configurable: true });
+    // A page's path and title config change its outputs; only the real code can apply them.
+    expect(page.configAffects).toEqual(['path', 'title']);
     expect(page.inputs.pages.data).toContainEqual({ id: 'core.reactElement', optional: false });
     expect(page.values).toEqual([
       { id: 'core.routing.path', value: '/nfs-demo' },

@@ -65,6 +65,8 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
     }
     if (typeof value !== 'object') throw new Unencodable(`${where} is a ${typeof value}`);
     if (isElement(value)) return { $html: renderToStaticMarkup(value) };
+    // memo() and forwardRef() components (MUI's icons are) are objects.
+    if (iconSlot && typeof value.$$typeof === 'symbol') return { $component: renderToStaticMarkup(createElement(value)) };
     if (value.$$type === '@backstage/RouteRef') return { $routeRef: routeKey(value) };
     if (value.$$type === '@backstage/ExternalRouteRef') {
       const key = routeKey(value);
@@ -81,6 +83,41 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
     );
   };
 
+  /**
+   * The config keys that change an output other than the element (a page's
+   * `path`, a title): the app can only apply those with the real code, so it
+   * loads a plugin configured with them at boot. Found by running the
+   * factory once per key with a made-up value; a key that cannot be tried
+   * counts as one that does.
+   */
+  const configAffects = (ext: any, run: (config: unknown) => any[], values: any[]): string[] => {
+    const withoutElement = (outputs: any[]) =>
+      JSON.stringify(outputs.filter(o => o.id !== 'core.reactElement' && o.id !== 'core.api.factory').map(o => [o.id, o.value]));
+    const baseline = withoutElement(values);
+    // A JSON schema in older plugin APIs, a function returning { schema } in newer ones.
+    const declared = ext.configSchema.schema;
+    const jsonSchema = typeof declared === 'function' ? declared.call(ext.configSchema)?.schema : declared;
+    const properties = jsonSchema?.properties ?? {};
+    const samples: Record<string, unknown> = { string: '/devportal-probe', number: 7919, integer: 7919, boolean: true };
+    return Object.entries<any>(properties)
+      .filter(([key, property]) => {
+        const types = [property?.type].flat();
+        const tries = types.includes('boolean') ? [true, false] : types.map(t => samples[t]).filter(v => v !== undefined).slice(0, 1);
+        if (tries.length === 0) return true;
+        try {
+          return tries.some(sample => {
+            const outputs = run(ext.configSchema.parse({ [key]: sample })).map((data: any) =>
+              data.id === 'core.reactElement' || data.id === 'core.api.factory' ? data : { id: data.id, value: encode(data.value, key, data.id === 'core.icon') },
+            );
+            return withoutElement(outputs) !== baseline;
+          });
+        } catch {
+          return true;
+        }
+      })
+      .map(([key]) => key);
+  };
+
   const dataRefs = (refs: any[]) => refs.map(ref => ({ id: ref.id, optional: Boolean(ref.config?.optional) }));
 
   try {
@@ -93,7 +130,8 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
         edges: { attachments: new Map() },
       };
       const inputs = Object.fromEntries(Object.entries<any>(ext.inputs ?? {}).map(([name, i]) => [name, i.config?.singleton ? undefined : []]));
-      const values = [...ext.factory({ node, apis: { get: () => undefined }, config, inputs })].map((data: any) => {
+      const run = (cfg: unknown) => [...ext.factory({ node, apis: { get: () => undefined }, config: cfg, inputs })];
+      const values = run(config).map((data: any) => {
         const where = `${ext.id} output ${data.id}`;
         if (data.id === 'core.reactElement') return { id: data.id, value: { $element: true } };
         if (data.id === 'core.api.factory') {
@@ -120,6 +158,7 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
         ),
         output: dataRefs(ext.output ?? []),
         configurable: Boolean(ext.configSchema),
+        configAffects: ext.configSchema ? configAffects(ext, run, values) : [],
         values,
       };
     });
