@@ -30,8 +30,14 @@ const legacyWiring = {
             config: { props: { greeting: 'Hello from the wiring config' } },
           },
           { path: '/legacy-hidden', importName: 'LegacyDemoHiddenPage', menuItem: { icon: 'dashboard', text: 'Hidden Demo' } },
+          { path: '/legacy-grouped', importName: 'LegacyDemoHomeCard', menuItem: { icon: 'dashboard', text: 'Grouped Demo' } },
         ],
-        menuItems: { LegacyDemoHiddenPage: { enabled: false } },
+        menuItems: {
+          LegacyDemoHiddenPage: { enabled: false },
+          // A group (no route of its own) ordered first by priority, and an item nested under it.
+          zetaDemos: { title: 'Zeta Demos', icon: 'dashboard', priority: 100 },
+          LegacyDemoHomeCard: { parent: 'zetaDemos' },
+        },
         mountPoints: [
           {
             mountPoint: 'entity.page.overview/cards',
@@ -165,6 +171,19 @@ describe('dynamic frontend plugins in a browser', () => {
     // Its own API and its own route ref work in code the app was not built with.
     await page.getByTestId('nfs-demo-api').getByText('Greetings, dynamic world').waitFor();
     assert.equal(await page.getByTestId('nfs-demo-self-link').getAttribute('href'), '/nfs-demo');
+  });
+
+  it("orders and nests sidebar items by the wiring's menuItems priority and parent", async () => {
+    const sidebar = page.locator('nav').first();
+    const group = sidebar.getByText('Zeta Demos', { exact: true });
+    const legacy = sidebar.getByRole('link', { name: 'Legacy Demo' });
+    const [groupBox, legacyBox] = [await group.boundingBox(), await legacy.boundingBox()];
+    assert.ok(groupBox && legacyBox && groupBox.y < legacyBox.y, 'the priority 100 group comes before items without priority');
+    assert.equal(await sidebar.getByRole('link', { name: 'Grouped Demo' }).count(), 0, 'the nested item is not a top-level item');
+    await group.hover();
+    await page.getByRole('link', { name: 'Grouped Demo' }).click();
+    await page.getByTestId('legacy-demo-home-card').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/legacy-grouped');
   });
 
   it('shows the dynamic entity card and tab only on matching entities, and isolates a broken card', async () => {

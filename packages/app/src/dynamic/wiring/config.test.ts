@@ -33,7 +33,7 @@ describe('readWiring', () => {
       props: { width: 1500 },
     });
     expect(wiring.mountPoints[0].if).toEqual({ allOf: [{ isKind: 'component' }] });
-    expect(wiring.menuItems.TechRadarPage).toEqual({ title: 'Radar', icon: undefined, enabled: true, priority: 10 });
+    expect(wiring.menuItems.TechRadarPage).toEqual({ title: 'Radar', icon: undefined, enabled: true, priority: 10, parent: undefined });
     expect(wiring.appIcons).toEqual([{ name: 'map', module: 'PluginRoot', importName: 'MapIcon' }]);
     expect(wiring.apiFactories).toEqual([{ module: 'PluginRoot', importName: 'radarApi' }]);
     expect(wiring.entityTabs).toEqual([{ path: '/radar', title: 'Radar', mountPoint: 'entity.page.radar', priority: undefined }]);

@@ -55,6 +55,8 @@ export interface MenuItem {
   icon?: string;
   enabled: boolean;
   priority?: number;
+  /** The `menuItems` entry (a group) this item is nested under. */
+  parent?: string;
 }
 
 export interface EntityTab {
@@ -145,6 +147,7 @@ export function readPluginWiring(name: string, c: Config): PluginWiring {
             icon: item.getOptionalString('icon'),
             enabled: item.getOptionalBoolean('enabled') ?? true,
             priority: item.getOptionalNumber('priority'),
+            parent: item.getOptionalString('parent'),
           },
         ];
       }),

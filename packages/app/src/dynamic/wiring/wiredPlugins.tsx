@@ -18,6 +18,7 @@ import { EntityCardBlueprint, EntityContentBlueprint } from '@backstage/plugin-c
 import { lazy, Suspense } from 'react';
 import { parseCondition, type EntityLike, type ParsedCondition } from './conditions';
 import type { MountPoint, PluginWiring } from './config';
+import { addMenuGroup, placeMenuItem } from './menuOrder';
 import { ConditionalExport, LazyExport, type ExportLoader, type RouteAliasLoader } from './LazyExport';
 
 /** A plugin's wiring and how to load its code. */
@@ -117,9 +118,17 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
       tabs.set(tab.mountPoint.replace(/^entity\.page\./, ''), { path: tab.path, title: tab.title });
     });
 
+    const routeNames = new Set(wiring.dynamicRoutes.map(route => route.importName));
+    for (const [name, item] of Object.entries(wiring.menuItems)) {
+      // An entry that names no route is a group other items name as parent.
+      if (!routeNames.has(name) && item.enabled) addMenuGroup({ name, title: item.title ?? name, icon: item.icon, priority: item.priority });
+    }
     wiring.dynamicRoutes.forEach((route, index) => {
       const override = wiring.menuItems[route.importName];
       const menu = route.menuItem && override?.enabled !== false ? { ...route.menuItem, ...pick(override) } : undefined;
+      if (menu && (override?.priority !== undefined || override?.parent)) {
+        placeMenuItem(`page:${pluginIdFor(wiring.scalprumName)}/route-${index}`, { priority: override.priority, parent: override.parent });
+      }
       extensions.push(
         PageBlueprint.make({
           name: `route-${index}`,

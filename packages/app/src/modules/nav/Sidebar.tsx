@@ -5,14 +5,62 @@ import {
   SidebarItem,
   SidebarScrollWrapper,
   SidebarSpace,
+  SidebarSubmenu,
+  SidebarSubmenuItem,
 } from '@backstage/core-components';
-import { NavContentBlueprint } from '@backstage/plugin-app-react';
+import { iconsApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { NavContentBlueprint, type NavContentNavItem } from '@backstage/plugin-app-react';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
 import SearchIcon from '@material-ui/icons/Search';
+import { byPriorityThenTitle, menuGroup, menuPlacement } from '../../dynamic/wiring/menuOrder';
 import { SidebarLogo } from './SidebarLogo';
+
+/** An icon by name, from the app's icons (those of dynamic plugins' `appIcons` included). */
+function NamedIcon({ name }: { name?: string }) {
+  const icons = useApi(iconsApiRef);
+  return (name && icons.icon(name)) || <MenuIcon />;
+}
+
+function NavLink({ item }: { item: NavContentNavItem }) {
+  return <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />;
+}
+
+/**
+ * The menu items left after the fixed ones: ordered by RHDH `menuItems`
+ * `priority` (higher first; unset is 0), then by title; those with a
+ * `parent` group nested in a submenu under it.
+ */
+function PluginMenu({ items }: { items: NavContentNavItem[] }) {
+  const nested = new Map<string, NavContentNavItem[]>();
+  const top: Array<{ title: string; priority?: number; element: JSX.Element }> = [];
+  for (const item of items) {
+    const placement = menuPlacement(item.node.spec.id);
+    const group = placement?.parent ? menuGroup(placement.parent) : undefined;
+    if (group) nested.set(group.name, [...(nested.get(group.name) ?? []), item]);
+    else top.push({ title: item.title, priority: placement?.priority, element: <NavLink key={item.node.spec.id} item={item} /> });
+  }
+  for (const [name, children] of nested) {
+    const group = menuGroup(name)!;
+    const ordered = byPriorityThenTitle(children, c => menuPlacement(c.node.spec.id)?.priority, c => c.title);
+    top.push({
+      title: group.title,
+      priority: group.priority,
+      element: (
+        <SidebarItem key={`group:${name}`} icon={() => <NamedIcon name={group.icon} />} text={group.title}>
+          <SidebarSubmenu title={group.title}>
+            {ordered.map(child => (
+              <SidebarSubmenuItem key={child.node.spec.id} title={child.title} to={child.href} icon={() => child.icon} />
+            ))}
+          </SidebarSubmenu>
+        </SidebarItem>
+      ),
+    });
+  }
+  return <>{byPriorityThenTitle(top, t => t.priority, t => t.title).map(t => t.element)}</>;
+}
 
 /**
  * The sidebar. Pages contributed by plugins, static or dynamic, appear in the
@@ -21,12 +69,13 @@ import { SidebarLogo } from './SidebarLogo';
 export const sidebarContent = NavContentBlueprint.make({
   params: {
     component: ({ navItems }) => {
-      const nav = navItems.withComponent(item => (
-        <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
-      ));
+      const take = (id: string) => {
+        const item = navItems.take(id);
+        return item ? <NavLink item={item} /> : null;
+      };
       // These have dedicated widgets below instead of plain links.
-      nav.take('page:search');
-      nav.take('page:notifications');
+      navItems.take('page:search');
+      navItems.take('page:notifications');
       return (
         <Sidebar>
           <SidebarLogo />
@@ -35,20 +84,22 @@ export const sidebarContent = NavContentBlueprint.make({
           </SidebarGroup>
           <SidebarDivider />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
-            {nav.take('page:home')}
-            {nav.take('page:catalog')}
-            {nav.take('page:api-docs')}
-            {nav.take('page:techdocs')}
-            {nav.take('page:scaffolder')}
+            {take('page:home')}
+            {take('page:catalog')}
+            {take('page:api-docs')}
+            {take('page:techdocs')}
+            {take('page:scaffolder')}
             <SidebarDivider />
-            <SidebarScrollWrapper>{nav.rest({ sortBy: 'title' })}</SidebarScrollWrapper>
+            <SidebarScrollWrapper>
+              <PluginMenu items={navItems.rest().filter(item => item.node.spec.id !== 'page:user-settings')} />
+            </SidebarScrollWrapper>
           </SidebarGroup>
           <SidebarSpace />
           <SidebarDivider />
           <NotificationsSidebarItem />
           <SidebarDivider />
           <SidebarGroup label="Settings" icon={<UserSettingsSignInAvatar />} to="/settings">
-            {nav.take('page:user-settings')}
+            {take('page:user-settings')}
           </SidebarGroup>
         </Sidebar>
       );
