@@ -65,17 +65,23 @@ interface PlacedMount {
   condition: ParsedCondition;
 }
 
-function renderMount({ remote, mount, condition }: PlacedMount) {
-  const element = (
+/** One of a remote's exports, rendered from its code fetched on first render. */
+function remoteExport(remote: WiredRemote, target: { module: string; importName: string; props: Record<string, unknown> }, routePath?: string) {
+  return (
     <LazyExport
       pluginName={remote.label}
       load={remote.load}
       routeAliases={remote.routeAliases}
-      module={mount.module}
-      importName={mount.importName}
-      props={mount.props}
+      module={target.module}
+      importName={target.importName}
+      props={target.props}
+      routePath={routePath}
     />
   );
+}
+
+function renderMount({ remote, mount, condition }: PlacedMount) {
+  const element = remoteExport(remote, mount);
   if (condition.exported.length === 0) return element;
   return (
     <ConditionalExport pluginName={remote.label} load={remote.load} module={mount.module} conditions={condition.exported}>
@@ -142,17 +148,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
                   icon: menu.icon ? <DynamicIcon name={menu.icon} /> : undefined,
                 }
               : {}),
-            loader: async () => (
-              <LazyExport
-                pluginName={remote.label}
-                load={remote.load}
-                routeAliases={remote.routeAliases}
-                module={route.module}
-                importName={route.importName}
-                props={route.props}
-                routePath={route.path}
-              />
-            ),
+            loader: async () => remoteExport(remote, route, route.path),
           },
         }),
       );
