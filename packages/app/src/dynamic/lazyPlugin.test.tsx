@@ -142,6 +142,18 @@ describe('lazyPlugin', () => {
   });
 });
 
+describe('lazyPlugin for a module', () => {
+  it('stands in for a FrontendModule with its extensions under the plugin it extends', () => {
+    const module = lazyPlugin(
+      { ...manifest, feature: 'module', pluginId: 'catalog', routes: {}, extensions: [{ ...manifest.extensions[1], id: 'api:catalog' }] },
+      { label: 'module-package', load: jest.fn() },
+    ) as unknown as StandIn & { $$type: string; pluginId: string };
+    expect(module.$$type).toBe('@backstage/FrontendModule');
+    expect(module.pluginId).toBe('catalog');
+    expect(module.extensions.map(e => e.id)).toEqual(['api:catalog']);
+  });
+});
+
 describe('configuredExtensions', () => {
   it('lists the extensions app.extensions gives config to, with the keys it sets', () => {
     const config = new ConfigReader({

@@ -5,11 +5,13 @@ import {
   createExtensionDataRef,
   createExtensionInput,
   createExternalRouteRef,
+  createFrontendModule,
   createFrontendPlugin,
   createRouteRef,
   type AnyApiFactory,
   type ApiHolder,
   type ExtensionDefinition,
+  type FrontendModule,
   type FrontendPlugin,
 } from '@backstage/frontend-plugin-api';
 import { lazy, useMemo, type ReactElement } from 'react';
@@ -28,6 +30,8 @@ import { RouteAliases, type RouteAliasMap } from './routeAliases';
 export interface ExtensionManifest {
   version: 1;
   module: string;
+  /** What the module's default export is (manifests without it describe plugins). */
+  feature?: 'plugin' | 'module';
   pluginId: string;
   title?: string;
   icon?: unknown;
@@ -105,7 +109,7 @@ function StaticMarkup(props: { html: string }) {
  * stand-in's. Its API factories create the real API once the code is there;
  * one asked for before that forwards each call once the code has loaded.
  */
-export function lazyPlugin(manifest: ExtensionManifest, options: { label: string; load(): Promise<unknown> }): FrontendPlugin {
+export function lazyPlugin(manifest: ExtensionManifest, options: { label: string; load(): Promise<unknown> }): FrontendPlugin | FrontendModule {
   const refs = new Map<string, any>();
   for (const [name, spec] of Object.entries(manifest.routes)) refs.set(`routes.${name}`, createRouteRef({ params: spec.params as never }));
   for (const [name, spec] of Object.entries(manifest.externalRoutes)) {
@@ -125,8 +129,9 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
   const loadReal = () => {
     loading ??= options.load().then(module => {
       const plugin = (module as { default?: RealPlugin })?.default;
-      if (plugin?.$$type !== '@backstage/FrontendPlugin' || !Array.isArray(plugin.extensions)) {
-        throw new Error('its module no longer exports a frontend plugin; export it again');
+      const expected = manifest.feature === 'module' ? '@backstage/FrontendModule' : '@backstage/FrontendPlugin';
+      if (plugin?.$$type !== expected || !Array.isArray(plugin.extensions)) {
+        throw new Error(`its module no longer exports a ${manifest.feature ?? 'plugin'} as described at export; export it again`);
       }
       for (const [name, ref] of Object.entries(plugin.routes ?? {})) if (refs.has(`routes.${name}`)) aliases.set(ref, refs.get(`routes.${name}`));
       for (const [name, ref] of Object.entries(plugin.externalRoutes ?? {})) {
@@ -195,6 +200,11 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
     } as never) as AnyApiFactory;
   };
 
+  const checkIds = (created: { id: string }[] = []) => {
+    const ids = created.map(e => e.id);
+    const missing = manifest.extensions.find(e => !ids.includes(e.id));
+    if (missing) throw new Error(`its extension ${missing.id} cannot be stood in for (its id depends on a namespace other than the plugin's)`);
+  };
   const extensions = manifest.extensions.map(spec =>
     createExtension({
       kind: spec.kind,
@@ -214,6 +224,16 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
       },
     } as never) as ExtensionDefinition,
   );
+  if (manifest.feature === 'module') {
+    const module = createFrontendModule({
+      pluginId: manifest.pluginId,
+      ...(manifest.if !== undefined ? { if: manifest.if } : {}),
+      featureFlags: manifest.featureFlags,
+      extensions,
+    } as never) as FrontendModule & { extensions?: { id: string }[] };
+    checkIds(module.extensions);
+    return module;
+  }
   const plugin = createFrontendPlugin({
     pluginId: manifest.pluginId,
     ...(manifest.title ? { title: manifest.title } : {}),
@@ -224,9 +244,7 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
     featureFlags: manifest.featureFlags,
     extensions,
   } as never) as FrontendPlugin & { extensions?: { id: string }[] };
-  const ids = (plugin.extensions ?? []).map(e => e.id);
-  const missing = manifest.extensions.find(e => !ids.includes(e.id));
-  if (missing) throw new Error(`its extension ${missing.id} cannot be stood in for (its id depends on a namespace other than the plugin's)`);
+  checkIds(plugin.extensions);
   return plugin;
 }
 

@@ -59,6 +59,21 @@ describe('writeExtensionManifest', () => {
     await expect(fs.access(path.join(outDir, EXTENSION_MANIFEST))).rejects.toThrow();
   });
 
+  it("describes a module's extensions, named after the plugin it extends", async () => {
+    await writePlugin(`
+      import { createFrontendModule, PageBlueprint } from '@backstage/frontend-plugin-api';
+      export default createFrontendModule({
+        pluginId: 'catalog',
+        extensions: [PageBlueprint.make({ name: 'extra', params: { path: '/catalog-extra', loader: async () => <div /> } })],
+      });
+    `);
+    expect(await writeExtensionManifest({ buildDir: scratch, exposes: ['.'], outDir })).toEqual({ written: true, extensions: 1 });
+    const manifest = JSON.parse(await fs.readFile(path.join(outDir, EXTENSION_MANIFEST), 'utf8'));
+    expect(manifest).toMatchObject({ feature: 'module', pluginId: 'catalog' });
+    expect(manifest.extensions[0]).toMatchObject({ id: 'page:catalog/extra', kind: 'page', name: 'extra' });
+    expect(manifest.extensions[0].values[0]).toEqual({ id: 'core.routing.path', value: '/catalog-extra' });
+  });
+
   it('writes nothing, with the reason, for a plugin whose outputs are not plain data', async () => {
     await writePlugin(`
       import { createExtension, createExtensionDataRef, createFrontendPlugin } from '@backstage/frontend-plugin-api';

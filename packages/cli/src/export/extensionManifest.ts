@@ -12,7 +12,7 @@ const PROBE_TIMEOUT_MS = 60_000;
 export type ManifestOutcome =
   | { written: true; extensions: number }
   | { written: false; reason: string }
-  /** No FrontendPlugin default export: a legacy plugin, wired by config and loaded on render anyway. */
+  /** No FrontendPlugin or FrontendModule default export: a legacy plugin, wired by config and loaded on render anyway. */
   | { written: false; legacy: true };
 
 /**

@@ -13,7 +13,7 @@ export interface ProbeInput {
 }
 
 /**
- * Describes a FrontendPlugin well enough for the app to stand in for it
+ * Describes a FrontendPlugin (or FrontendModule) well enough for the app to stand in for it
  * without its code: each extension's id, attachment, inputs and declared
  * outputs, and the outputs its factory gives with default config, encoded:
  * React elements rendered by the extension become `{$element: true}` (the
@@ -26,7 +26,9 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(input.bundle);
   const plugin = mod.default;
-  if (!plugin || plugin.$$type !== '@backstage/FrontendPlugin') return { notAPlugin: true };
+  const feature = plugin?.$$type === '@backstage/FrontendPlugin' ? 'plugin' : plugin?.$$type === '@backstage/FrontendModule' ? 'module' : undefined;
+  if (!feature) return { notAPlugin: true };
+  const pluginId: string = plugin.pluginId ?? plugin.id;
   const renderToStaticMarkup: (element: unknown) => string = mod.renderToStaticMarkup;
   const createElement: (type: unknown) => unknown = mod.createElement;
 
@@ -118,15 +120,25 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
       .map(([key]) => key);
   };
 
+  /** `kind:pluginId/name` → kind and name (modules keep no definitions to read them from). */
+  const kindAndName = (id: string) => {
+    const [, kind, rest] = /^(?:([^:]+):)?(.*)$/.exec(id)!;
+    if (rest === pluginId) return { kind, name: undefined };
+    if (rest.startsWith(`${pluginId}/`)) return { kind, name: rest.slice(pluginId.length + 1) };
+    throw new Unencodable(`${id} is not named after the plugin it extends`);
+  };
+
   const dataRefs = (refs: any[]) => refs.map(ref => ({ id: ref.id, optional: Boolean(ref.config?.optional) }));
 
+  // A module's extensions run as part of the plugin they extend, which is not here.
+  const nodePlugin = feature === 'plugin' ? plugin : { id: pluginId, pluginId, routes: {}, externalRoutes: {} };
   try {
     const extensions = plugin.extensions.map((ext: any) => {
       if (ext.version !== 'v2') throw new Unencodable(`${ext.id} is a v1 extension`);
-      const definition = plugin.getExtension(ext.id);
+      const definition = plugin.getExtension ? plugin.getExtension(ext.id) : kindAndName(ext.id);
       const config = ext.configSchema ? ext.configSchema.parse({}) : {};
       const node = {
-        spec: { id: ext.id, extension: ext, attachTo: ext.attachTo, disabled: false, plugin, config: undefined },
+        spec: { id: ext.id, extension: ext, attachTo: ext.attachTo, disabled: false, plugin: nodePlugin, config: undefined },
         edges: { attachments: new Map() },
       };
       const inputs = Object.fromEntries(Object.entries<any>(ext.inputs ?? {}).map(([name, i]) => [name, i.config?.singleton ? undefined : []]));
@@ -167,7 +179,8 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
     return {
       version: 1,
       module: input.module,
-      pluginId: plugin.pluginId ?? plugin.id,
+      feature,
+      pluginId,
       title: typeof plugin.title === 'string' ? plugin.title : undefined,
       icon: plugin.icon === undefined ? undefined : encode(plugin.icon, 'plugin icon', true),
       ...(plugin.if !== undefined ? { if: encode(plugin.if, 'plugin if', false) } : {}),
