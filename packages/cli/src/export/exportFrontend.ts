@@ -139,7 +139,9 @@ async function buildAndCopy(
   if (extensions.written) {
     options.log?.(`${pkg.name}: ${extensions.extensions} extensions described in ${EXTENSION_MANIFEST}; the app fetches its code on first render`);
   } else if (!('legacy' in extensions)) {
-    options.log?.(`${pkg.name}: no extension manifest (${extensions.reason}); the app loads its definitions at boot`);
+    options.log?.(
+      `${pkg.name}: no extension manifest (${extensions.reason}); unless wired by dynamicPlugins.frontend config, the app loads its definitions at boot`,
+    );
   }
   const exported = {
     name: pkg.name,
