@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startBackend, type StartedBackend } from '../support/backend.ts';
+import { repoRoot, startBackend, type StartedBackend } from '../support/backend.ts';
 import { launchBrowser, screenshot, signInAsGuest } from '../support/browser.ts';
 import { exportFrontendFixture, installPlugins, pluginConfigDir } from '../support/frontendFixtures.ts';
 
@@ -57,6 +57,7 @@ const legacyWiring = {
           { mountPoint: 'home.page/cards', importName: 'LegacyDemoHomeCard' },
         ],
         entityTabs: [{ path: '/demo', title: 'Demo Tab', mountPoint: 'entity.page.demo' }],
+        scaffolderFieldExtensions: [{ importName: 'LegacyDemoFieldExtension' }],
         routeBindings: {
           targets: [{ importName: 'legacyDemoPlugin' }],
           bindings: [{ bindTarget: 'legacyDemoPlugin.externalRoutes', bindMap: { catalogIndex: 'catalogPlugin.routes.catalogIndex' } }],
@@ -70,6 +71,13 @@ const legacyWiring = {
     },
   },
 };
+
+/** The example catalog plus a template whose form uses the legacy demo's scaffolder field. */
+const catalogWithFieldDemo = [
+  { type: 'file', target: path.join(repoRoot, 'catalog/examples/entities.yaml') },
+  { type: 'file', target: path.join(repoRoot, 'catalog/examples/org.yaml'), rules: [{ allow: ['User', 'Group'] }] },
+  { type: 'file', target: path.join(repoRoot, 'e2e/fixtures/frontend-plugins/templates/field-demo.yaml'), rules: [{ allow: ['Template'] }] },
+];
 
 function writeYaml(dir: string, body: object) {
   const file = path.join(dir, 'dynamic-plugins.yaml');
@@ -106,7 +114,7 @@ describe('dynamic frontend plugins in a browser', () => {
     });
     const appConfig = installPlugins(configFile, path.join(work, 'root'));
     [backend, browser] = await Promise.all([
-      startBackend({ withBundledPlugins: false, configFiles: [appConfig] }),
+      startBackend({ withBundledPlugins: false, configFiles: [appConfig], config: { catalog: { locations: catalogWithFieldDemo } } }),
       launchBrowser(),
     ]);
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -204,6 +212,12 @@ describe('dynamic frontend plugins in a browser', () => {
     await page.getByText('Overview', { exact: true }).first().waitFor();
     assert.equal(await page.getByText('Demo Tab', { exact: true }).count(), 0);
     assert.equal(await page.getByTestId('legacy-demo-card').count(), 0);
+  });
+
+  it("renders a scaffolder form field from a legacy plugin's scaffolderFieldExtensions wiring", async () => {
+    await page.goto(`${backend.baseUrl}/create/templates/default/field-demo`);
+    await page.getByTestId('legacy-demo-field').fill('typed into a dynamic field');
+    assert.equal(await page.getByTestId('legacy-demo-field').inputValue(), 'typed into a dynamic field');
   });
 
   it('keeps starred and recently visited entities on the home page, and has a working user menu', async () => {

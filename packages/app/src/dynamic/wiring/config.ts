@@ -16,6 +16,8 @@ export interface PluginWiring {
   apiFactories: Array<{ module: string; importName: string }>;
   entityTabs: EntityTab[];
   routeBindings: RouteBindings;
+  /** Legacy scaffolder field extensions (`createScaffolderFieldExtension`) the plugin exports. */
+  scaffolderFieldExtensions: Array<{ module: string; importName: string }>;
 }
 
 /**
@@ -166,6 +168,10 @@ export function readPluginWiring(name: string, c: Config): PluginWiring {
       title: t.getString('title'),
       mountPoint: t.getString('mountPoint'),
       priority: t.getOptionalNumber('priority'),
+    })),
+    scaffolderFieldExtensions: (c.getOptionalConfigArray('scaffolderFieldExtensions') ?? []).map(f => ({
+      module: f.getOptionalString('module') ?? DEFAULT_MODULE,
+      importName: f.getString('importName'),
     })),
     routeBindings: {
       targets: (c.getOptionalConfigArray('routeBindings.targets') ?? []).map(t => {

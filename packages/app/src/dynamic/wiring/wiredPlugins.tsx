@@ -19,6 +19,7 @@ import { lazy, Suspense } from 'react';
 import { parseCondition, type EntityLike, type ParsedCondition } from './conditions';
 import type { MountPoint, PluginWiring } from './config';
 import { addMenuGroup, placeMenuItem } from './menuOrder';
+import { scaffolderFieldExtension } from './scaffolderFields';
 import { ConditionalExport, LazyExport, type ExportLoader, type RouteAliasLoader } from './LazyExport';
 
 /** A plugin's wiring and how to load its code. */
@@ -107,9 +108,10 @@ function TabCards({ mounts }: { mounts: PlacedMount[] }) {
  * Turns RHDH-style wiring into new-frontend-system features: dynamic routes
  * become pages (with a sidebar item when they have a menu item), entity page
  * mount points become entity cards and tabs, `home.page/cards` home cards,
- * header mount points header widgets, `appIcons` an icon bundle and
- * `apiFactories` APIs. Everything except API factories loads the plugin's
- * code only when it renders.
+ * header mount points header widgets, `appIcons` an icon bundle,
+ * `scaffolderFieldExtensions` scaffolder form fields and `apiFactories` APIs.
+ * Everything except API factories loads the plugin's code only when it
+ * renders (form fields: when a template form opens).
  */
 export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, message: string) => void): FrontendFeature[] {
   const features: FrontendFeature[] = [];
@@ -195,6 +197,9 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
       );
       iconBundles.push(IconBundleBlueprint.make({ name: `dynamic-icons-${pluginIdFor(wiring.scalprumName)}`, params: { icons } }));
     }
+    wiring.scaffolderFieldExtensions.forEach((field, index) => {
+      extensions.push(scaffolderFieldExtension({ name: `field-${index}`, label: remote.label, load: remote.load, ...field, onProblem }));
+    });
     remote.apiFactories.forEach((factory, index) => {
       extensions.push(ApiBlueprint.make({ name: `api-${index}`, params: defineParams => defineParams(factory) }));
     });
