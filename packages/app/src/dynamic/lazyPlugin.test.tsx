@@ -10,7 +10,7 @@ import {
 import { render, screen } from '@testing-library/react';
 import { isValidElement, type ReactElement } from 'react';
 import { MemoryRouter } from 'react-router-dom';
-import { lazyPlugin, type ExtensionManifest } from './lazyPlugin';
+import { iconMarkup, lazyPlugin, type ExtensionManifest } from './lazyPlugin';
 import { configuredExtensions } from './loader';
 import { ApiHolderProvider } from './routeAliases';
 
@@ -151,6 +151,18 @@ describe('lazyPlugin for a module', () => {
     expect(module.$$type).toBe('@backstage/FrontendModule');
     expect(module.pluginId).toBe('catalog');
     expect(module.extensions.map(e => e.id)).toEqual(['api:catalog']);
+  });
+});
+
+describe('iconMarkup', () => {
+  it('keeps what draws an icon and drops what could run or navigate', () => {
+    expect(iconMarkup('<svg viewBox="0 0 24 24" class="MuiSvgIcon-root"><path d="M1 1h2"></path></svg>')).toBe(
+      '<svg viewBox="0 0 24 24" class="MuiSvgIcon-root"><path d="M1 1h2"></path></svg>',
+    );
+    expect(iconMarkup('<span aria-hidden="true">★</span>')).toBe('<span aria-hidden="true">★</span>');
+    expect(iconMarkup('<img src="x" onerror="alert(1)"><script>alert(2)</script><svg><a href="javascript:x"><path/></a><use href="#y"/></svg>')).toBe(
+      '<img src="x"><svg></svg>',
+    );
   });
 });
 

@@ -93,9 +93,31 @@ function dataRef(spec: DataRefSpec) {
 }
 
 function StaticMarkup(props: { html: string }) {
-  // The plugin's own icon, rendered to markup when it was exported; the
-  // plugin's code runs in this page anyway once loaded.
-  return <span style={{ display: 'inline-flex', alignItems: 'center' }} dangerouslySetInnerHTML={{ __html: props.html }} />;
+  const html = useMemo(() => iconMarkup(props.html), [props.html]);
+  return <span style={{ display: 'inline-flex', alignItems: 'center' }} dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+const ACTIVE_ELEMENTS = 'script, foreignObject, iframe, object, embed, link, style, use, a';
+
+/**
+ * An icon rendered to markup when the plugin was exported, kept to what an
+ * icon needs: no scripts, event handlers, links or embedded documents. The
+ * manifest comes with the installed (integrity-checked) package, but its
+ * markup should not be able to do more than draw.
+ */
+export function iconMarkup(html: string): string {
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  template.content.querySelectorAll(ACTIVE_ELEMENTS).forEach(element => element.remove());
+  template.content.querySelectorAll('*').forEach(element => {
+    for (const attribute of [...element.attributes]) {
+      const value = attribute.value.trim().toLowerCase();
+      if (/^on/i.test(attribute.name) || /href$/i.test(attribute.name) || value.startsWith('javascript:') || value.includes('url(')) {
+        element.removeAttribute(attribute.name);
+      }
+    }
+  });
+  return template.innerHTML;
 }
 
 /**
