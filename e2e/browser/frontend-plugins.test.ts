@@ -58,6 +58,8 @@ const legacyWiring = {
         ],
         entityTabs: [{ path: '/demo', title: 'Demo Tab', mountPoint: 'entity.page.demo' }],
         scaffolderFieldExtensions: [{ importName: 'LegacyDemoFieldExtension' }],
+        // Described in the plugin's extension manifest: registered without its code.
+        apiFactories: [{ importName: 'legacyDemoApiFactory' }],
         routeBindings: {
           targets: [{ importName: 'legacyDemoPlugin' }],
           bindings: [{ bindTarget: 'legacyDemoPlugin.externalRoutes', bindMap: { catalogIndex: 'catalogPlugin.routes.catalogIndex' } }],
@@ -153,6 +155,8 @@ describe('dynamic frontend plugins in a browser', () => {
     await page.getByTestId('legacy-demo-page').getByText('Hello from the wiring config').waitFor();
     assert.equal(new URL(page.url()).pathname, '/legacy-demo');
     assert.ok(requests.some(url => url.includes('plugin-legacy-demo')), 'legacy-demo code fetched on its route');
+    // The API its apiFactories wiring registered at boot without its code is the real one now.
+    await page.getByTestId('legacy-demo-motto').getByText('Motto from an API factory in the wiring').waitFor();
     // Its external route, bound by routeBindings to the catalog's index page.
     assert.equal(await page.getByTestId('legacy-demo-catalog-link').getAttribute('href'), '/catalog');
     // menuItems enabled: false hides the item; the route still answers.

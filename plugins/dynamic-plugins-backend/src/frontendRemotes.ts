@@ -30,9 +30,10 @@ export interface FrontendRemote {
    */
   defaultWiring?: Record<string, unknown>;
   /**
-   * What `devportal plugin export` wrote in `dist/devportal-extensions.json`
-   * for a new-frontend-system plugin: its extensions, described well enough
-   * for the app to add them without fetching the remote until one renders.
+   * What `devportal plugin export` wrote in `dist/devportal-extensions.json`:
+   * a new-frontend-system plugin's extensions, described well enough for the
+   * app to add them without fetching the remote until one renders; for a
+   * legacy plugin, the API and dependency ids of its API factories.
    */
   extensions?: Record<string, unknown>;
 }
@@ -70,7 +71,8 @@ export function readFrontendRemote(
 export function extensionManifest(folder: string): Record<string, unknown> | undefined {
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'dist', 'devportal-extensions.json'), 'utf8'));
-    return manifest?.version === 1 && Array.isArray(manifest.extensions) ? manifest : undefined;
+    const described = Array.isArray(manifest?.extensions) || (manifest?.apiFactories && typeof manifest.apiFactories === 'object');
+    return manifest?.version === 1 && described ? manifest : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,4 @@
 import {
-  createApiFactory,
-  createApiRef,
   createExtension,
   createExtensionDataRef,
   createExtensionInput,
@@ -15,6 +13,7 @@ import {
   type FrontendPlugin,
 } from '@backstage/frontend-plugin-api';
 import { lazy, useMemo, type ReactElement } from 'react';
+import { deferredApiFactory, type DescribedApiFactory, type RealApiFactory } from './deferredApi';
 import { PluginBoundary } from './PluginBoundary';
 import { RouteAliases, type RouteAliasMap } from './routeAliases';
 
@@ -41,6 +40,15 @@ export interface ExtensionManifest {
   routeRefs: Record<string, { params: string[] }>;
   featureFlags: { name: string }[];
   extensions: ManifestExtension[];
+}
+
+/** What the export writes for a legacy plugin that exports API factories. */
+export interface LegacyManifest {
+  version: 1;
+  module: string;
+  feature: 'legacy';
+  /** By export name. */
+  apiFactories: Record<string, DescribedApiFactory>;
 }
 
 interface DataRefSpec {
@@ -201,25 +209,13 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
     return Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, decode(v, spec, context)]));
   };
 
-  const lazyApiFactory = (api: { api: string; deps: Record<string, string> }, spec: ManifestExtension, context: FactoryContext): AnyApiFactory => {
-    const realFactory = (plugin: RealPlugin) => {
-      const output = runReal(plugin, spec, context).find(o => o.id === 'core.api.factory');
-      return output?.value as { factory(deps: Record<string, unknown>): any };
-    };
-    return createApiFactory({
-      api: createApiRef<any>({ id: api.api }),
-      deps: Object.fromEntries(Object.entries(api.deps).map(([name, id]) => [name, createApiRef<any>({ id })])),
-      factory: (deps: Record<string, unknown>) => {
-        if (loaded) return realFactory(loaded).factory(deps);
-        // Asked for before any of the plugin's elements rendered: each
-        // method call waits for the code (Backstage client APIs are async).
-        const real = loadReal().then(p => realFactory(p).factory(deps));
-        return new Proxy(
-          {},
-          { get: (_, method) => (method === 'then' ? undefined : (...args: unknown[]) => real.then(instance => instance[method](...args))) },
-        );
-      },
-    } as never) as AnyApiFactory;
+  const lazyApiFactory = (api: DescribedApiFactory, spec: ManifestExtension, context: FactoryContext): AnyApiFactory => {
+    const realFactory = (plugin: RealPlugin) => runReal(plugin, spec, context).find(o => o.id === 'core.api.factory')?.value as RealApiFactory;
+    return deferredApiFactory(
+      api,
+      () => (loaded ? realFactory(loaded) : undefined),
+      () => loadReal().then(realFactory),
+    );
   };
 
   const checkIds = (created: { id: string }[] = []) => {

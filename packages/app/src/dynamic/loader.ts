@@ -10,12 +10,14 @@ import { createInstance, type ModuleFederation } from '@module-federation/runtim
 import { appSharedPackages } from './appShared';
 import { externalRuntimePlugin } from './externalRuntime';
 import { recordFailure } from './failures';
+import { deferredApiFactory, type RealApiFactory } from './deferredApi';
 import { fallbackHomeModule } from './fallbackHome';
 import { lazyPlugin } from './lazyPlugin';
 import { getScalprumModule, loadScalprumContainer, type HostShared } from './scalprum';
 import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
 import { readWiring, scalprumName, withShippedWiring, type PluginWiring } from './wiring/config';
 import { createRouteBinder } from './wiring/routeBindings';
+import type { ExportLoader } from './wiring/LazyExport';
 import { wiredFeatures, type WiredRemote } from './wiring/wiredPlugins';
 
 type Feature = FrontendFeature | FrontendFeatureLoader;
@@ -129,9 +131,10 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], confi
     wirings.map(async wiring => {
       const remote = byScalprumName.get(wiring.scalprumName);
       const listed = remotes.some(r => scalprumName(r.packageName) === wiring.scalprumName);
-      const load = remote?.scalprum ? scalprumLoader(remote, shared) : exportLoader(federation, remote, listed);
-      const apiFactories: AnyApiFactory[] = [];
-      for (const api of wiring.apiFactories) {
+      const baseLoad = remote?.scalprum ? scalprumLoader(remote, shared) : exportLoader(federation, remote, listed);
+      const { load, deferred } = withDeferredApis(remote, wiring, baseLoad);
+      const apiFactories: AnyApiFactory[] = [...deferred];
+      for (const api of wiring.apiFactories.filter(a => !deferred.some(d => d.importName === a.importName))) {
         try {
           apiFactories.push((await load(api.module, api.importName)) as AnyApiFactory);
         } catch (error) {
@@ -158,6 +161,45 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], confi
 }
 
 /**
+ * The `apiFactories` of a legacy plugin whose export described them (API and
+ * dependency ids, in its extension manifest) are registered without its
+ * code; whenever its code loads, their real factories are read before any of
+ * its components renders, so those components get the real APIs. The rest
+ * are loaded now, as the app needs every API factory up front.
+ */
+function withDeferredApis(remote: FrontendRemote | undefined, wiring: PluginWiring, baseLoad: ExportLoader) {
+  const manifest = remote?.extensions?.feature === 'legacy' ? remote.extensions : undefined;
+  const real = new Map<string, RealApiFactory>();
+  const deferred: Array<AnyApiFactory & { importName: string }> = [];
+  const describedHere = wiring.apiFactories.filter(
+    api => manifest?.apiFactories[api.importName] && exposedModuleOf(remote!, api.module) === manifest.module,
+  );
+  const loadReal = async (api: { module: string; importName: string }) => {
+    const factory = (await baseLoad(api.module, api.importName)) as RealApiFactory;
+    real.set(api.importName, factory);
+    return factory;
+  };
+  for (const api of describedHere) {
+    const factory = deferredApiFactory(manifest!.apiFactories[api.importName], () => real.get(api.importName), () => loadReal(api));
+    deferred.push(Object.assign(factory, { importName: api.importName }));
+  }
+  if (deferred.length === 0) return { load: baseLoad, deferred };
+  const load: ExportLoader = async (module, importName) => {
+    const value = await baseLoad(module, importName);
+    // A factory that cannot be read is not this component's problem: its
+    // API's calls fail instead (see deferredApiFactory).
+    await Promise.all(describedHere.filter(api => !real.has(api.importName)).map(api => loadReal(api).catch(() => undefined)));
+    return value;
+  };
+  return { load, deferred };
+}
+
+/** The exposed module a wiring `module` names (RHDH's default `PluginRoot` is the package entry `.`). */
+function exposedModuleOf(remote: FrontendRemote, module: string): string {
+  return [module, `./${module}`].find(m => remote.exposedModules.includes(m)) ?? '.';
+}
+
+/**
  * Loads `importName` from a remote's exposed `module` (RHDH's default module
  * `PluginRoot` is the package entry `.` for remotes that do not expose it).
  */
@@ -171,7 +213,7 @@ function exportLoader(federation: ModuleFederation | undefined, remote: Frontend
           : 'its code is not served: the plugin is not installed, disabled, or failed on the server (GET /api/dynamic-plugins/status says why)',
       );
     }
-    const exposed = [module, `./${module}`].find(m => remote.exposedModules.includes(m)) ?? '.';
+    const exposed = exposedModuleOf(remote, module);
     let loading = cache.get(exposed);
     if (!loading) {
       loading = federation.loadRemote<Record<string, unknown>>(remoteRequest(remote.remoteInfo.name, exposed)).then(m => {
@@ -206,7 +248,7 @@ function scalprumLoader(remote: FrontendRemote, shared: HostShared) {
  */
 function standIn(federation: ModuleFederation, remote: FrontendRemote, configured: Map<string, string[]>): Feature | undefined {
   const manifest = remote.extensions;
-  if (!manifest) return undefined;
+  if (!manifest || manifest.feature === 'legacy') return undefined;
   // Config the real factory applies to the element alone (a page's title
   // text) reaches it on first render; config that moves a route or renames a
   // nav item is needed while the app assembles.

@@ -1,4 +1,4 @@
-import type { ExtensionManifest } from './lazyPlugin';
+import type { ExtensionManifest, LegacyManifest } from './lazyPlugin';
 
 /**
  * The list of dynamic frontend plugins the backend serves, in the contract of
@@ -16,8 +16,8 @@ export interface FrontendRemote {
   scalprum?: { loadScripts: string[] };
   /** `dynamicPlugins.frontend` from the package's own app-config.dynamic.yaml. */
   defaultWiring?: Record<string, unknown>;
-  /** A new-frontend-system plugin's extension manifest, written by `devportal plugin export`. */
-  extensions?: ExtensionManifest;
+  /** The extension manifest `devportal plugin export` wrote (for a legacy plugin: its API factories). */
+  extensions?: ExtensionManifest | LegacyManifest;
 }
 
 export const REMOTES_PATH = '/.backstage/dynamic-features/remotes';

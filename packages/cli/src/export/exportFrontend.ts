@@ -136,7 +136,9 @@ async function buildAndCopy(
   const configSchema = await precompileConfigSchema(buildDir, pkg, dir, options.log);
   const exposes: string[] = manifest.exposes.map((e: { name: string }) => e.name);
   const extensions = await writeExtensionManifest({ buildDir, exposes, outDir: dir });
-  if (extensions.written) {
+  if (extensions.written && 'legacy' in extensions) {
+    options.log?.(`${pkg.name}: ${extensions.apiFactories} API factories described in ${EXTENSION_MANIFEST}; apiFactories wiring of them needs no code at boot`);
+  } else if (extensions.written) {
     options.log?.(`${pkg.name}: ${extensions.extensions} extensions described in ${EXTENSION_MANIFEST}; the app fetches its code on first render`);
   } else if (!('legacy' in extensions)) {
     options.log?.(

@@ -53,9 +53,24 @@ describe('writeExtensionManifest', () => {
     ]);
   });
 
-  it('writes nothing for a legacy plugin (no FrontendPlugin default export)', async () => {
+  it("describes a legacy plugin's API factories by export name", async () => {
     const outcome = await writeExtensionManifest({ buildDir: path.join(fixtures, 'legacy-demo'), exposes: ['.'], outDir });
-    expect(outcome).toEqual({ written: false, legacy: true });
+    expect(outcome).toEqual({ written: true, legacy: true, apiFactories: 1 });
+    const manifest = JSON.parse(await fs.readFile(path.join(outDir, EXTENSION_MANIFEST), 'utf8'));
+    expect(manifest).toEqual({
+      version: 1,
+      module: '.',
+      feature: 'legacy',
+      apiFactories: { legacyDemoApiFactory: { api: 'plugin.legacy-demo.motto', deps: {} } },
+    });
+  });
+
+  it('writes nothing for a legacy plugin without API factories', async () => {
+    await writePlugin(`
+      import { createPlugin } from '@backstage/core-plugin-api';
+      export const somePlugin = createPlugin({ id: 'some' });
+    `);
+    expect(await writeExtensionManifest({ buildDir: scratch, exposes: ['.'], outDir })).toEqual({ written: false, legacy: true });
     await expect(fs.access(path.join(outDir, EXTENSION_MANIFEST))).rejects.toThrow();
   });
 

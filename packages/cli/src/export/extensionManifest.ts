@@ -11,6 +11,8 @@ const PROBE_TIMEOUT_MS = 60_000;
 
 export type ManifestOutcome =
   | { written: true; extensions: number }
+  /** A legacy plugin that exports API factories: their ids, so the app can register them without its code. */
+  | { written: true; legacy: true; apiFactories: number }
   | { written: false; reason: string }
   /** No FrontendPlugin or FrontendModule default export: a legacy plugin, wired by config and loaded on render anyway. */
   | { written: false; legacy: true };
@@ -49,9 +51,10 @@ export async function writeExtensionManifest(options: {
       await esbuild.build({
         stdin: {
           contents: [
+            `export * from ${JSON.stringify(`./${source}`)};`,
             `export { default } from ${JSON.stringify(`./${source}`)};`,
-            `export { renderToStaticMarkup } from 'react-dom/server';`,
-            `export { createElement } from 'react';`,
+            `export { renderToStaticMarkup as __devportalRenderToStaticMarkup } from 'react-dom/server';`,
+            `export { createElement as __devportalCreateElement } from 'react';`,
           ].join('\n'),
           resolveDir: buildDir,
           loader: 'ts',
@@ -71,6 +74,10 @@ export async function writeExtensionManifest(options: {
     }
     const manifest = await runProbe({ bundle, module });
     if (manifest.notAPlugin) return { written: false, legacy: true };
+    if (manifest.feature === 'legacy') {
+      await fs.writeFile(path.join(outDir, EXTENSION_MANIFEST), `${JSON.stringify(manifest)}\n`);
+      return { written: true, legacy: true, apiFactories: Object.keys(manifest.apiFactories as object).length };
+    }
     if (manifest.unsupported) return { written: false, reason: String(manifest.unsupported) };
     await fs.writeFile(path.join(outDir, EXTENSION_MANIFEST), `${JSON.stringify(manifest)}\n`);
     return { written: true, extensions: (manifest.extensions as unknown[]).length };

@@ -6,7 +6,7 @@
 
 /** What the worker is given. */
 export interface ProbeInput {
-  /** Absolute path of the CommonJS bundle (default export: the plugin; also react's createElement and react-dom/server's renderToStaticMarkup). */
+  /** Absolute path of the CommonJS bundle: the module's exports, and react's createElement and react-dom/server's renderToStaticMarkup under `__devportal` names. */
   bundle: string;
   /** The exposed module the plugin is loaded from at runtime. */
   module: string;
@@ -27,10 +27,19 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
   const mod = require(input.bundle);
   const plugin = mod.default;
   const feature = plugin?.$$type === '@backstage/FrontendPlugin' ? 'plugin' : plugin?.$$type === '@backstage/FrontendModule' ? 'module' : undefined;
-  if (!feature) return { notAPlugin: true };
+  if (!feature) {
+    // A legacy plugin: what the app may need of it before its code loads is
+    // its API factories (`apiFactories` wiring), known by export name.
+    const apiFactories = Object.fromEntries(
+      Object.entries<any>(mod)
+        .filter(([, v]) => v && typeof v === 'object' && typeof v.factory === 'function' && typeof v.api?.id === 'string' && v.deps && typeof v.deps === 'object')
+        .map(([name, v]) => [name, { api: v.api.id, deps: Object.fromEntries(Object.entries<any>(v.deps).map(([k, ref]) => [k, ref?.id])) }]),
+    );
+    return Object.keys(apiFactories).length > 0 ? { version: 1, module: input.module, feature: 'legacy', apiFactories } : { notAPlugin: true };
+  }
   const pluginId: string = plugin.pluginId ?? plugin.id;
-  const renderToStaticMarkup: (element: unknown) => string = mod.renderToStaticMarkup;
-  const createElement: (type: unknown) => unknown = mod.createElement;
+  const renderToStaticMarkup: (element: unknown) => string = mod.__devportalRenderToStaticMarkup;
+  const createElement: (type: unknown) => unknown = mod.__devportalCreateElement;
 
   class Unencodable extends Error {}
   const isElement = (v: any) =>
