@@ -7,6 +7,8 @@ const repoRoot = path.resolve(__dirname, '../../../..');
 const fixtures = path.join(repoRoot, 'e2e/fixtures/frontend-plugins');
 
 describe('writeExtensionManifest', () => {
+  // Each case bundles a plugin with esbuild and evaluates it in a worker.
+  jest.setTimeout(60_000);
   let outDir: string;
   let scratch: string;
 
@@ -87,6 +89,23 @@ describe('writeExtensionManifest', () => {
     expect(manifest).toMatchObject({ feature: 'module', pluginId: 'catalog' });
     expect(manifest.extensions[0]).toMatchObject({ id: 'page:catalog/extra', kind: 'page', name: 'extra' });
     expect(manifest.extensions[0].values[0]).toEqual({ id: 'core.routing.path', value: '/catalog-extra' });
+  });
+
+  it("describes a plugin whose package's other exports need a browser (only its default export is evaluated)", async () => {
+    // Like Tech Radar: `sideEffects: false`, legacy components next to the plugin.
+    await fs.writeFile(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch-plugin', main: 'src/index.ts', sideEffects: false }));
+    await fs.mkdir(path.join(scratch, 'src'));
+    await fs.writeFile(path.join(scratch, 'src/legacy.ts'), `export const openedFrom = window.location.href;\n`);
+    await fs.writeFile(
+      path.join(scratch, 'src/plugin.tsx'),
+      `import { createFrontendPlugin, PageBlueprint } from '@backstage/frontend-plugin-api';
+       export default createFrontendPlugin({
+         pluginId: 'scratch',
+         extensions: [PageBlueprint.make({ params: { path: '/scratch', loader: async () => <div /> } })],
+       });`,
+    );
+    await fs.writeFile(path.join(scratch, 'src/index.ts'), `export * from './legacy';\nexport { default } from './plugin';\n`);
+    expect(await writeExtensionManifest({ buildDir: scratch, exposes: ['.'], outDir })).toEqual({ written: true, extensions: 1 });
   });
 
   it('writes nothing, with the reason, for a plugin whose outputs are not plain data', async () => {

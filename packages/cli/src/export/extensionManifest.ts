@@ -43,46 +43,60 @@ export async function writeExtensionManifest(options: {
   if (!source) return { written: false, reason: `no source file found for its exposed module ${module}` };
 
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'devportal-extensions-'));
+  const write = (manifest: Record<string, unknown>) => fs.writeFile(path.join(outDir, EXTENSION_MANIFEST), `${JSON.stringify(manifest)}\n`);
   try {
-    const bundle = path.join(work, 'probe.cjs');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const esbuild: typeof import('esbuild') = require('esbuild');
-    try {
-      await esbuild.build({
-        stdin: {
-          contents: [
-            `export * from ${JSON.stringify(`./${source}`)};`,
-            `export { default } from ${JSON.stringify(`./${source}`)};`,
-            `export { renderToStaticMarkup as __devportalRenderToStaticMarkup } from 'react-dom/server';`,
-            `export { createElement as __devportalCreateElement } from 'react';`,
-          ].join('\n'),
-          resolveDir: buildDir,
-          loader: 'ts',
-        },
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        jsx: 'automatic',
-        outfile: bundle,
-        logLevel: 'silent',
-        define: { 'process.env.NODE_ENV': '"production"' },
-        loader: { '.css': 'empty', '.svg': 'dataurl', '.png': 'dataurl', '.jpg': 'dataurl', '.gif': 'dataurl', '.woff': 'empty', '.woff2': 'empty' },
-      });
-    } catch (error) {
-      const first = (error as { errors?: { text: string }[] }).errors?.[0]?.text ?? (error as Error).message;
-      return { written: false, reason: `its definitions could not be bundled for Node: ${first.split('\n')[0]}` };
+    // First the default export alone: a package's other exports (its legacy
+    // components) often touch `window` when imported.
+    const featureBundle = await bundleForNode(buildDir, `export { default } from ${JSON.stringify(`./${source}`)};`, path.join(work, 'feature.cjs'));
+    if ('problem' in featureBundle) return { written: false, reason: featureBundle.problem };
+    const described = await runProbe({ bundle: featureBundle.file, module, mode: 'feature' });
+    if (!described.notAPlugin && !described.threw) {
+      if (described.unsupported) return { written: false, reason: String(described.unsupported) };
+      await write(described);
+      return { written: true, extensions: (described.extensions as unknown[]).length };
     }
-    const manifest = await runProbe({ bundle, module });
-    if (manifest.notAPlugin) return { written: false, legacy: true };
-    if (manifest.feature === 'legacy') {
-      await fs.writeFile(path.join(outDir, EXTENSION_MANIFEST), `${JSON.stringify(manifest)}\n`);
-      return { written: true, legacy: true, apiFactories: Object.keys(manifest.apiFactories as object).length };
-    }
-    if (manifest.unsupported) return { written: false, reason: String(manifest.unsupported) };
-    await fs.writeFile(path.join(outDir, EXTENSION_MANIFEST), `${JSON.stringify(manifest)}\n`);
-    return { written: true, extensions: (manifest.extensions as unknown[]).length };
+    // A legacy plugin (or one that would not load in Node): its API
+    // factories, by export name, from all its exports, loaded with a
+    // stand-in `window`.
+    const legacyBundle = await bundleForNode(buildDir, `export * from ${JSON.stringify(`./${source}`)};`, path.join(work, 'legacy.cjs'));
+    const legacy = 'problem' in legacyBundle ? undefined : await runProbe({ bundle: legacyBundle.file, module, mode: 'legacy' });
+    if (described.threw && !legacy?.feature) return { written: false, reason: String(described.unsupported) };
+    if (legacy?.feature !== 'legacy') return { written: false, legacy: true };
+    await write(legacy);
+    return { written: true, legacy: true, apiFactories: Object.keys(legacy.apiFactories as object).length };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Bundles `entry` (resolved from `buildDir`) and React's renderer into one CommonJS file Node can load. */
+async function bundleForNode(buildDir: string, entry: string, file: string): Promise<{ file: string } | { problem: string }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild: typeof import('esbuild') = require('esbuild');
+  try {
+    await esbuild.build({
+      stdin: {
+        contents: [
+          entry,
+          `export { renderToStaticMarkup as __devportalRenderToStaticMarkup } from 'react-dom/server';`,
+          `export { createElement as __devportalCreateElement } from 'react';`,
+        ].join('\n'),
+        resolveDir: buildDir,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      jsx: 'automatic',
+      outfile: file,
+      logLevel: 'silent',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      loader: { '.css': 'empty', '.svg': 'dataurl', '.png': 'dataurl', '.jpg': 'dataurl', '.gif': 'dataurl', '.woff': 'empty', '.woff2': 'empty' },
+    });
+    return { file };
+  } catch (error) {
+    const first = (error as { errors?: { text: string }[] }).errors?.[0]?.text ?? (error as Error).message;
+    return { problem: `its definitions could not be bundled for Node: ${first.split('\n')[0]}` };
   }
 }
 
@@ -103,6 +117,8 @@ function runProbe(input: ProbeInput): Promise<Record<string, unknown>> {
   return new Promise(resolve => {
     const worker = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
+       // Legacy plugins' modules expect a browser; their exports are only read.
+       if (workerData.mode === 'legacy') globalThis.window ??= globalThis;
        parentPort.postMessage((${probeExtensions.toString()})(workerData));`,
       { eval: true, workerData: input, stdout: true, stderr: true },
     );
@@ -117,7 +133,7 @@ function runProbe(input: ProbeInput): Promise<Record<string, unknown>> {
     });
     worker.once('error', error => {
       clearTimeout(timer);
-      resolve({ unsupported: `its definitions threw when evaluated in Node: ${String(error.message).split('\n')[0]}` });
+      resolve({ threw: true, unsupported: `its definitions threw when evaluated in Node: ${String(error.message).split('\n')[0]}` });
     });
   });
 }

@@ -10,6 +10,8 @@ export interface ProbeInput {
   bundle: string;
   /** The exposed module the plugin is loaded from at runtime. */
   module: string;
+  /** `feature`: the bundle's default export is read; `legacy`: all its exports are. */
+  mode: 'feature' | 'legacy';
 }
 
 /**
@@ -27,7 +29,9 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
   const mod = require(input.bundle);
   const plugin = mod.default;
   const feature = plugin?.$$type === '@backstage/FrontendPlugin' ? 'plugin' : plugin?.$$type === '@backstage/FrontendModule' ? 'module' : undefined;
-  if (!feature) {
+  if (input.mode === 'feature' && !feature) return { notAPlugin: true };
+  if (input.mode === 'legacy') {
+    if (feature) return { notAPlugin: true };
     // A legacy plugin: what the app may need of it before its code loads is
     // its API factories (`apiFactories` wiring), known by export name.
     const apiFactories = Object.fromEntries(
@@ -37,6 +41,7 @@ export function probeExtensions(input: ProbeInput): Record<string, unknown> {
     );
     return Object.keys(apiFactories).length > 0 ? { version: 1, module: input.module, feature: 'legacy', apiFactories } : { notAPlugin: true };
   }
+  if (!feature) return { notAPlugin: true };
   const pluginId: string = plugin.pluginId ?? plugin.id;
   const renderToStaticMarkup: (element: unknown) => string = mod.__devportalRenderToStaticMarkup;
   const createElement: (type: unknown) => unknown = mod.__devportalCreateElement;

@@ -60,10 +60,14 @@ export function LegacyPluginContext(props: {
   return <ApiHolderProvider holder={holder}>{props.children}</ApiHolderProvider>;
 }
 
+/** Data a legacy extension attached to its component (`attachComponentData`) under `key`. */
+export function componentDataOf(component: unknown, key: string): unknown {
+  return (component as { __backstage_data?: { map?: Map<string, unknown> } })?.__backstage_data?.map?.get(key);
+}
+
 /** The mount point route ref a legacy routable extension carries, if it is one. */
 export function mountPointOf(component: unknown): object | undefined {
-  const data = (component as { __backstage_data?: { map?: Map<string, unknown> } })?.__backstage_data;
-  const mountPoint = data?.map?.get('core.mountPoint');
+  const mountPoint = componentDataOf(component, 'core.mountPoint');
   return mountPoint && typeof mountPoint === 'object' ? mountPoint : undefined;
 }
 

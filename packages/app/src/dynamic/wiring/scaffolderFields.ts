@@ -1,5 +1,6 @@
 import { createFormField, FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import type { ExportLoader } from './LazyExport';
+import { componentDataOf } from './LegacyPluginContext';
 
 /** Where `createScaffolderFieldExtension` keeps a field's options on the component it returns. */
 const FIELD_EXTENSION_KEY = 'scaffolder.extensions.field.v1';
@@ -13,9 +14,7 @@ interface LegacyFieldOptions {
 
 /** The field a legacy scaffolder field extension export describes. */
 export function legacyFieldOptions(exported: unknown): LegacyFieldOptions {
-  const data = (exported as { __backstage_data?: { map?: Map<string, unknown> } })?.__backstage_data?.map?.get(FIELD_EXTENSION_KEY) as
-    | LegacyFieldOptions
-    | undefined;
+  const data = componentDataOf(exported, FIELD_EXTENSION_KEY) as LegacyFieldOptions | undefined;
   if (!data || typeof data.name !== 'string' || !data.component) {
     throw new Error('the export is not a scaffolder field extension (createScaffolderFieldExtension)');
   }
