@@ -191,12 +191,17 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
     return outputs;
   };
 
-  const decode = (value: unknown, spec: ManifestExtension, context: FactoryContext): unknown => {
-    if (Array.isArray(value)) return value.map(v => decode(v, spec, context));
+  /**
+   * A manifest value as the app needs it. Elements and API factories come
+   * from an extension's real factory, so they need the extension (`at`);
+   * icons and route refs do not (the plugin's own icon has none).
+   */
+  const decode = (value: unknown, at?: { spec: ManifestExtension; context: FactoryContext }): unknown => {
+    if (Array.isArray(value)) return value.map(v => decode(v, at));
     if (!value || typeof value !== 'object') return value;
     const tagged = value as Record<string, any>;
-    if (tagged.$element) {
-      return <LazyElement label={options.label} aliases={aliases} render={() => loadReal().then(p => runReal(p, spec, context))} />;
+    if (at && tagged.$element) {
+      return <LazyElement label={options.label} aliases={aliases} render={() => loadReal().then(p => runReal(p, at.spec, at.context))} />;
     }
     if (typeof tagged.$html === 'string') return <StaticMarkup html={tagged.$html} />;
     if (typeof tagged.$component === 'string') {
@@ -205,8 +210,8 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
     }
     if (typeof tagged.$routeRef === 'string') return refFor(tagged.$routeRef);
     if (typeof tagged.$externalRouteRef === 'string') return refFor(tagged.$externalRouteRef);
-    if (tagged.$apiFactory) return lazyApiFactory(tagged.$apiFactory, spec, context);
-    return Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, decode(v, spec, context)]));
+    if (at && tagged.$apiFactory) return lazyApiFactory(tagged.$apiFactory, at.spec, at.context);
+    return Object.fromEntries(Object.entries(tagged).map(([k, v]) => [k, decode(v, at)]));
   };
 
   const lazyApiFactory = (api: DescribedApiFactory, spec: ManifestExtension, context: FactoryContext): AnyApiFactory => {
@@ -238,7 +243,7 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
       ),
       output: spec.output.map(dataRef),
       factory(context: FactoryContext) {
-        return spec.values.map(({ id, value }) => dataRef({ id, optional: false })(decode(value, spec, context)));
+        return spec.values.map(({ id, value }) => dataRef({ id, optional: false })(decode(value, { spec, context })));
       },
     } as never) as ExtensionDefinition,
   );
@@ -255,7 +260,7 @@ export function lazyPlugin(manifest: ExtensionManifest, options: { label: string
   const plugin = createFrontendPlugin({
     pluginId: manifest.pluginId,
     ...(manifest.title ? { title: manifest.title } : {}),
-    ...(manifest.icon !== undefined ? { icon: decode(manifest.icon, manifest.extensions[0], undefined as never) } : {}),
+    ...(manifest.icon !== undefined ? { icon: decode(manifest.icon) } : {}),
     ...(manifest.if !== undefined ? { if: manifest.if } : {}),
     routes: Object.fromEntries(Object.keys(manifest.routes).map(name => [name, refs.get(`routes.${name}`)])),
     externalRoutes: Object.fromEntries(Object.keys(manifest.externalRoutes).map(name => [name, refs.get(`externalRoutes.${name}`)])),

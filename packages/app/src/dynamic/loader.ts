@@ -57,7 +57,6 @@ export interface DynamicFrontendFeaturesLoaderOptions {
 export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLoaderOptions = {}): FrontendFeatureLoader {
   return createFrontendFeatureLoader({
     async loader({ config }) {
-      const onProblem = (name: string, message: string) => recordFailure({ packageName: name, message });
       let remotes: FrontendRemote[] = [];
       try {
         remotes = await fetchRemotes(config.getString('backend.baseUrl'), options.fetch);
@@ -109,8 +108,9 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], confi
   const wired = new Set(wirings.map(w => w.scalprumName));
   const features: Feature[] = [];
 
-  // New frontend system plugins: their feature definitions, now. (RHDH's
-  // Scalprum-format plugins are always legacy plugins, wired by config.)
+  // New frontend system plugins: stand-ins from their extension manifests,
+  // else their feature definitions, now. (RHDH's Scalprum-format plugins are
+  // always legacy plugins, wired by config.)
   const nfs = usable.filter(r => !r.scalprum && !wired.has(scalprumName(r.packageName)));
   for (const remote of usable.filter(r => r.scalprum && !wired.has(scalprumName(r.packageName)))) {
     recordFailure({ packageName: remote.packageName, message: 'an RHDH-format plugin with no dynamicPlugins.frontend wiring: nothing of it is shown' });
@@ -144,13 +144,12 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], confi
       return { wiring, label: remote?.packageName ?? wiring.scalprumName, load, apiFactories };
     }),
   );
-  const onProblem = (packageName: string, message: string) => recordFailure({ packageName, message });
   const bindRoutes = createRouteBinder(wiredRemotes, onProblem);
   const anyBindings = wiredRemotes.some(r => r.wiring.routeBindings.bindings.length > 0);
   for (const remote of anyBindings ? wiredRemotes : []) {
     let aliases: ReturnType<typeof bindRoutes> | undefined;
     remote.routeAliases = appPlugins =>
-      (aliases ??= bindRoutes(remote, appPlugins).catch(error => {
+      (aliases ??= bindRoutes(remote, appPlugins()).catch(error => {
         // Unbound routes render as missing links; the plugin still renders.
         onProblem(remote.label, `routeBindings: ${firstLine(error)}`);
         return new Map();
@@ -223,22 +222,24 @@ function exportLoader(federation: ModuleFederation | undefined, remote: Frontend
       cache.set(exposed, loading);
       loading.catch(() => cache.delete(exposed));
     }
-    const mod = await loading;
-    if (importName === '*') return mod;
-    const value = importName === 'default' ? mod.default : mod[importName] ?? (mod.default as Record<string, unknown>)?.[importName];
-    if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
-    return value;
+    // Module federation remotes may hang named exports off a default object.
+    return pickExport(await loading, module, importName, { orOnDefault: true });
   };
+}
+
+/** `importName` of a loaded module (`*`: the module itself); rejects naming what is missing. */
+function pickExport(mod: Record<string, unknown>, module: string, importName: string, options: { orOnDefault: boolean }): unknown {
+  if (importName === '*') return mod;
+  let value = importName === 'default' ? mod.default : mod[importName];
+  if (value === undefined && options.orOnDefault && importName !== 'default') value = (mod.default as Record<string, unknown>)?.[importName];
+  if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
+  return value;
 }
 
 function scalprumLoader(remote: FrontendRemote, shared: HostShared) {
   return async (module: string, importName: string): Promise<unknown> => {
     const container = await loadScalprumContainer(remote.remoteInfo.name, remote.scalprum!.loadScripts, shared);
-    const mod = await getScalprumModule(container, module);
-    if (importName === '*') return mod;
-    const value = importName === 'default' ? mod.default : mod[importName];
-    if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
-    return value;
+    return pickExport(await getScalprumModule(container, module), module, importName, { orOnDefault: false });
   };
 }
 
@@ -297,6 +298,11 @@ async function loadRemoteFeatures(federation: ModuleFederation, remote: Frontend
     }
   }
   return features;
+}
+
+/** Records a problem of one plugin for the failures panel. */
+function onProblem(packageName: string, message: string) {
+  recordFailure({ packageName, message });
 }
 
 function firstLine(error: unknown): string {

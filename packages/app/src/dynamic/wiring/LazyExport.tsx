@@ -14,8 +14,11 @@ import { targetNameOf, type RoutePlugin } from './routeBindings';
  */
 export type ExportLoader = (module: string, importName: string) => Promise<unknown>;
 
-/** The external routes of a plugin's code, bound by `routeBindings` (see routeBindings.ts). */
-export type RouteAliasLoader = (appPlugins: Map<string, RoutePlugin>) => Promise<RouteAliasMap>;
+/**
+ * The external routes of a plugin's code, bound by `routeBindings` (see
+ * routeBindings.ts); `appPlugins` is called only when they are first computed.
+ */
+export type RouteAliasLoader = (appPlugins: () => Map<string, RoutePlugin>) => Promise<RouteAliasMap>;
 
 /** The app's plugins by binding target name (`catalogPlugin`, …), from the app tree. */
 function appPluginsOf(holder: ApiHolder): Map<string, RoutePlugin> {
@@ -60,7 +63,7 @@ export function LazyExport(props: {
         const Loaded = asComponent(await load(module, importName));
         const mountPoint = routePath === undefined ? undefined : mountPointOf(Loaded);
         const apiFactories = legacyApiFactories(namespace);
-        const aliases = routeAliases ? await routeAliases(appPluginsOf(holder)) : undefined;
+        const aliases = routeAliases ? await routeAliases(() => appPluginsOf(holder)) : undefined;
         return {
           default: (p: object) => (
             <LegacyPluginContext apiFactories={apiFactories} mountPoint={mountPoint} path={routePath} routeAliases={aliases}>

@@ -121,6 +121,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
 
   for (const remote of remotes) {
     const { wiring } = remote;
+    const pluginId = pluginIdFor(wiring.scalprumName);
     const extensions: ExtensionDefinition[] = [];
     wiring.entityTabs.forEach(tab => {
       tabs.set(tab.mountPoint.replace(/^entity\.page\./, ''), { path: tab.path, title: tab.title });
@@ -135,7 +136,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
       const override = wiring.menuItems[route.importName];
       const menu = route.menuItem && override?.enabled !== false ? { ...route.menuItem, ...pick(override) } : undefined;
       if (menu && (override?.priority !== undefined || override?.parent)) {
-        placeMenuItem(`page:${pluginIdFor(wiring.scalprumName)}/route-${index}`, { priority: override.priority, parent: override.parent });
+        placeMenuItem(`page:${pluginId}/route-${index}`, { priority: override.priority, parent: override.parent });
       }
       extensions.push(
         PageBlueprint.make({
@@ -195,7 +196,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
           )];
         }),
       );
-      iconBundles.push(IconBundleBlueprint.make({ name: `dynamic-icons-${pluginIdFor(wiring.scalprumName)}`, params: { icons } }));
+      iconBundles.push(IconBundleBlueprint.make({ name: `dynamic-icons-${pluginId}`, params: { icons } }));
     }
     wiring.scaffolderFieldExtensions.forEach((field, index) => {
       extensions.push(scaffolderFieldExtension({ name: `field-${index}`, label: remote.label, load: remote.load, ...field, onProblem }));
@@ -205,7 +206,7 @@ export function wiredFeatures(remotes: WiredRemote[], onProblem: (name: string, 
     });
 
     if (extensions.length > 0) {
-      features.push(createFrontendPlugin({ pluginId: pluginIdFor(wiring.scalprumName), extensions }));
+      features.push(createFrontendPlugin({ pluginId, extensions }));
     }
   }
 
