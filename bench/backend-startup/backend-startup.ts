@@ -209,16 +209,8 @@ function writeStaticEntry(file: string, core: string[], plugins: Array<{ name: s
   if (plugins.length) {
     lines.push(
       ``,
-      `// The same rules as the dynamic loader for what a package exports: RHDH's`,
-      `// dynamicPluginInstaller, else the default export, else the module itself.`,
-      `function features(mod) {`,
-      `  const installer = mod?.dynamicPluginInstaller ?? mod?.default?.dynamicPluginInstaller;`,
-      `  if (installer?.kind === 'new' && typeof installer.install === 'function') {`,
-      `    const installed = installer.install();`,
-      `    return Array.isArray(installed) ? installed : [installed];`,
-      `  }`,
-      `  return [mod?.default?.$$type === '@backstage/BackendFeature' ? mod.default : mod];`,
-      `}`,
+      `// What a package exports, by the dynamic loader's own rule.`,
+      `const { featuresOf: features } = hostRequire('@devportal/plugin-dynamic-plugins-node');`,
       `const requireMs = {};`,
       `for (const [name, folder] of ${JSON.stringify(plugins.map(p => [p.name, p.folder]), null, 2)}) {`,
       `  const started = performance.now();`,

@@ -4,4 +4,3 @@
  * @packageDocumentation
  */
 export { devportalPlugin as default } from './plugin';
-export { listInstalledPlugins, type InstalledPlugin } from './installedPlugins';

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { devportalPermissions } from '@devportal/plugin-devportal-common';
 import { createRouter } from './router';
@@ -13,24 +12,15 @@ export const devportalPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
-        config: coreServices.rootConfig,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         logger: coreServices.logger,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ config, httpAuth, httpRouter, logger, permissions, permissionsRegistry }) {
+      async init({ httpAuth, httpRouter, logger, permissions, permissionsRegistry }) {
         permissionsRegistry.addPermissions(devportalPermissions);
-        const root = config.getOptionalString('dynamicPlugins.rootDirectory');
-        httpRouter.use(
-          await createRouter({
-            httpAuth,
-            permissions,
-            logger,
-            dynamicPluginsRoot: root ? path.resolve(root) : undefined,
-          }),
-        );
+        httpRouter.use(await createRouter({ httpAuth, permissions, logger }));
       },
     });
   },

@@ -1,42 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express from 'express';
-import Router from 'express-promise-router';
+import {
+  EXTENSION_MANIFEST,
+  isExtensionManifest,
+  remoteAssetsPath,
+  type ExtensionManifest,
+  type FrontendRemote,
+  type LegacyManifest,
+} from '@devportal/plugin-dynamic-plugins-common';
 import { parse as parseYaml } from 'yaml';
-
-/** Where remotes are listed and served: the path of backend-dynamic-feature-service's remotes server. */
-export const REMOTES_MOUNT = '/.backstage/dynamic-features';
-
-/**
- * One dynamic frontend plugin as the app's loader sees it: the contract of
- * backend-dynamic-feature-service's `/remotes` list, plus `shared` (versions
- * of the shared dependencies it was built against) so the app can refuse a
- * remote built against another major of react or react-router.
- */
-export interface FrontendRemote {
-  packageName: string;
-  remoteInfo: { name: string; entry: string };
-  exposedModules: string[];
-  shared: Record<string, string>;
-  /**
-   * RHDH's format (`dist-scalprum/`, loaded by Scalprum in RHDH): a webpack
-   * container registered through `__load_plugin_entry__` by these scripts.
-   */
-  scalprum?: { loadScripts: string[] };
-  /**
-   * The wiring the package ships in its `app-config.dynamic.yaml`
-   * (`dynamicPlugins.frontend`), used by the app where the portal's config
-   * has none for that plugin.
-   */
-  defaultWiring?: Record<string, unknown>;
-  /**
-   * What `devportal plugin export` wrote in `dist/devportal-extensions.json`:
-   * a new-frontend-system plugin's extensions, described well enough for the
-   * app to add them without fetching the remote until one renders; for a
-   * legacy plugin, the API and dependency ids of its API factories.
-   */
-  extensions?: Record<string, unknown>;
-}
 
 export interface ServedRemote {
   remote: FrontendRemote;
@@ -68,11 +40,10 @@ export function readFrontendRemote(
  * The extension manifest of an exported new-frontend-system plugin, if it has
  * a readable one; without it the app loads the plugin's definitions at boot.
  */
-export function extensionManifest(folder: string): Record<string, unknown> | undefined {
+export function extensionManifest(folder: string): ExtensionManifest | LegacyManifest | undefined {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'dist', 'devportal-extensions.json'), 'utf8'));
-    const described = Array.isArray(manifest?.extensions) || (manifest?.apiFactories && typeof manifest.apiFactories === 'object');
-    return manifest?.version === 1 && described ? manifest : undefined;
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, EXTENSION_MANIFEST), 'utf8'));
+    return isExtensionManifest(manifest) ? manifest : undefined;
   } catch {
     return undefined;
   }
@@ -142,7 +113,7 @@ function readRemote(
       assetsDir,
       remote: {
         packageName,
-        remoteInfo: { name, entry: `${baseUrl}${REMOTES_MOUNT}/remotes/${encodeURIComponent(packageName)}/${entryPath}` },
+        remoteInfo: { name, entry: `${baseUrl}${remoteAssetsPath(packageName)}/${entryPath}` },
         exposedModules: exposes.map((e: { name: string }) => e.name),
         shared,
       },
@@ -172,7 +143,7 @@ function readScalprumRemote(folder: string, packageName: string, baseUrl: string
   }
   const missing = scripts.find((script: string) => !fs.existsSync(path.join(assetsDir, script)));
   if (missing) return { problem: `its script dist-scalprum/${missing} is missing` };
-  const prefix = `${baseUrl}${REMOTES_MOUNT}/remotes/${encodeURIComponent(packageName)}`;
+  const prefix = `${baseUrl}${remoteAssetsPath(packageName)}`;
   return {
     served: {
       assetsDir,
@@ -186,34 +157,4 @@ function readScalprumRemote(folder: string, packageName: string, baseUrl: string
       },
     },
   };
-}
-
-/**
- * Serves the list of enabled frontend remotes and their files. Public, like
- * the app bundle itself: the browser needs it before anyone signs in. File
- * names inside a remote carry content hashes, except the entry and manifest.
- */
-export function createRemotesRouter(served: ServedRemote[]): express.Router {
-  const router = Router();
-  const remotes = served.map(s => s.remote);
-  router.get('/remotes', (_req, res) => {
-    res.setHeader('Cache-Control', 'no-cache');
-    res.json(remotes);
-  });
-  for (const { remote, assetsDir } of served) {
-    router.use(
-      `/remotes/${encodeURIComponent(remote.packageName)}`,
-      express.static(assetsDir, {
-        fallthrough: false,
-        index: false,
-        dotfiles: 'deny',
-        setHeaders(res, filePath) {
-          const base = path.basename(filePath);
-          const stable = base === 'remoteEntry.js' || base.endsWith('.json');
-          res.setHeader('Cache-Control', stable ? 'no-cache' : 'public, max-age=31536000, immutable');
-        },
-      }),
-    );
-  }
-  return router;
 }

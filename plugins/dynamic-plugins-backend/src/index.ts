@@ -1,9 +1,8 @@
 /**
- * DevPortal's dynamic backend plugin loader.
+ * DevPortal's dynamic plugin loader for the backend: loads the dynamic
+ * backend plugins, serves the frontend ones, and provides
+ * `dynamicPluginsServiceRef` (from `@devportal/plugin-dynamic-plugins-node`).
  *
  * @packageDocumentation
  */
 export { dynamicPluginsLoader as default } from './loader';
-export { incompatibility, declaredCompatibility } from './compatibility';
-export type { DynamicPluginStatus } from './status';
-export { readInstalledPlugins, type InstalledPlugins } from './installerState';

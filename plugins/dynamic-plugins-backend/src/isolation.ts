@@ -17,10 +17,6 @@ function hasRegistrations(feature: BackendFeature): feature is RegistrationsFeat
   return (feature as RegistrationsFeature).featureType === 'registrations' && typeof (feature as RegistrationsFeature).getRegistrations === 'function';
 }
 
-export function isBackendFeature(value: unknown): value is BackendFeature {
-  return !!value && typeof value === 'object' && (value as { $$type?: string }).$$type === '@backstage/BackendFeature';
-}
-
 /**
  * Wraps a dynamic plugin's feature so that its init cannot take the backend
  * down: an init that throws, or does not finish within `timeoutMs`, marks the

@@ -1,20 +1,8 @@
-/** What happened to one dynamic plugin package at start. */
-export interface DynamicPluginStatus {
-  package: string;
-  version: string;
-  /** Where the installer got it. */
-  source: 'bundled' | 'npm' | 'oci' | 'unknown';
-  /** backend-plugin, backend-plugin-module, frontend-plugin, ... */
-  kind: string;
-  state: 'loaded' | 'disabled' | 'incompatible' | 'failed' | 'skipped';
-  /** Why it is not loaded, for incompatible, failed and skipped. */
-  reason?: string;
-  /** How long its init took, in milliseconds. */
-  initMs?: number;
-  folder?: string;
-}
+import type { DynamicPluginStatus } from '@devportal/plugin-dynamic-plugins-common';
 
-/** The status of every dynamic plugin, filled while the backend starts. */
+export type { DynamicPluginStatus };
+
+/** The status of every dynamic plugin in this backend process. */
 export class DynamicPluginStatusStore {
   private readonly entries = new Map<string, DynamicPluginStatus>();
 
@@ -25,6 +13,14 @@ export class DynamicPluginStatusStore {
   update(pkg: string, change: Partial<DynamicPluginStatus>) {
     const current = this.entries.get(pkg);
     if (current) this.entries.set(pkg, { ...current, ...change });
+  }
+
+  delete(pkg: string) {
+    this.entries.delete(pkg);
+  }
+
+  get(pkg: string): DynamicPluginStatus | undefined {
+    return this.entries.get(pkg);
   }
 
   list(): DynamicPluginStatus[] {

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { exportFrontendPlugin, FRONTEND_ROLES } from '../export/exportFrontend';
+import { isFrontendRole } from '@devportal/plugin-dynamic-plugins-common';
+import { exportFrontendPlugin } from '../export/exportFrontend';
 import { exportBackendPlugin } from '../export/exportPlugin';
 import { InstallError } from '../installer/errors';
 import { readNpmSettings } from '../installer/sources/npmrc';
@@ -28,7 +29,7 @@ export async function exportCommand(packageDir: string | undefined, options: Exp
       await pacote.extract(options.fromNpm, source, { ...readNpmSettings(process.cwd()).options, ignoreScripts: true });
     }
     const role = JSON.parse(await fs.readFile(path.join(source, 'package.json'), 'utf8').catch(() => '{}')).backstage?.role;
-    const exportPlugin = FRONTEND_ROLES.includes(role) ? exportFrontendPlugin : exportBackendPlugin;
+    const exportPlugin = isFrontendRole(role) ? exportFrontendPlugin : exportBackendPlugin;
     const result = await exportPlugin({
       packageDir: source,
       outDir: path.resolve(options.out),

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InstallError } from '../installer/errors';
-import { EXTENSION_MANIFEST, writeExtensionManifest } from './extensionManifest';
+import { APP_SHARED_PACKAGES, EXTENSION_MANIFEST, isFrontendRole } from '@devportal/plugin-dynamic-plugins-common';
+import { writeExtensionManifest } from './extensionManifest';
 import { HostDependencies } from './hostDependencies';
 import {
   COPIED,
@@ -25,23 +26,6 @@ function packageOf(request: string): string {
   return request.split('/').slice(0, request.startsWith('@') ? 2 : 1).join('/');
 }
 
-export const FRONTEND_ROLES = ['frontend-plugin', 'frontend-plugin-module'];
-
-/**
- * Packages the app provides to remotes besides react, react-router and MUI
- * styles (packages/app/src/dynamic/appShared.ts): a remote that depends on
- * one at a version range the app's copy satisfies uses the app's instead of
- * bundling its own.
- */
-export const APP_SHARED_PACKAGES = [
-  '@backstage/frontend-plugin-api',
-  '@backstage/core-plugin-api',
-  '@backstage/core-components',
-  '@backstage/core-compat-api',
-  '@backstage/plugin-catalog-react',
-  '@backstage/ui',
-];
-
 /**
  * Turns a Backstage frontend plugin package (new frontend system or legacy)
  * into a dynamic one: a module federation remote built by `backstage-cli
@@ -56,7 +40,7 @@ export const APP_SHARED_PACKAGES = [
 export async function exportFrontendPlugin(options: ExportOptions): Promise<ExportResult> {
   const pkg = JSON.parse(await fs.readFile(path.join(options.packageDir, 'package.json'), 'utf8'));
   const role = pkg.backstage?.role;
-  if (!FRONTEND_ROLES.includes(role)) {
+  if (!isFrontendRole(role)) {
     throw new InstallError(`${pkg.name}: role '${role}' is not a frontend plugin or module`, 'UNSUPPORTED_ROLE');
   }
   // What the app provides at a version the plugin accepts is not bundled.

@@ -3,12 +3,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isBackendRole } from '@devportal/plugin-dynamic-plugins-common';
 import { InstallError } from '../installer/errors';
 import { HostDependencies } from './hostDependencies';
 import { pruneUnreachable } from './prune';
 
 const run = promisify(execFile);
-const BACKEND_ROLES = ['backend-plugin', 'backend-plugin-module'];
 /** Files of a built package that a dynamic plugin needs at run time. */
 export const COPIED = ['dist', 'migrations', 'config.d.ts', 'config.schema.json', 'app-config.dynamic.yaml', 'README.md', 'LICENSE'];
 
@@ -52,7 +52,7 @@ export async function exportBackendPlugin(options: ExportOptions): Promise<Expor
   const pkg = JSON.parse(await fs.readFile(path.join(options.packageDir, 'package.json'), 'utf8').catch(() => 'null'));
   if (!pkg?.name) throw new InstallError(`${options.packageDir}: no package.json`, 'NOT_A_PACKAGE');
   const role = pkg.backstage?.role;
-  if (!BACKEND_ROLES.includes(role)) {
+  if (!isBackendRole(role)) {
     throw new InstallError(`${pkg.name}: role '${role}' is not a backend plugin or module`, 'UNSUPPORTED_ROLE');
   }
   const main = pkg.publishConfig?.main ?? pkg.main;
@@ -114,31 +114,28 @@ export async function exportBackendPlugin(options: ExportOptions): Promise<Expor
     await pruneUnreachable(dir, Object.keys(privateDeps), name => name.startsWith('@backstage/') && !!host.version(name));
   }
 
-  await checkEntry(dir, main, options.hostDir, pkg.name);
+  await checkEntry(dir, options.hostDir, pkg.name);
   return { dir, name: pkg.name, version: pkg.version, role, bundled: Object.keys(privateDeps), fromHost, bytes: await folderSize(dir) };
 }
 
 /**
- * Loads the entry in a separate Node process the way the backend's loader
- * resolves modules (own node_modules first, then the host) and checks that it
- * exports a BackendFeature.
+ * Loads the exported package in a separate Node process with the backend
+ * loader's own resolution rules (`checkBackendPackage` from
+ * `@devportal/plugin-dynamic-plugins-node`: its own name mapped to its
+ * folder, host packages from the host) and checks that it exports a
+ * BackendFeature. A separate process, so the plugin's modules do not stay in
+ * this one's require cache.
  */
-async function checkEntry(dir: string, main: string, hostDir: string, name: string) {
+async function checkEntry(dir: string, hostDir: string, name: string) {
   const script = `
-    const Module = require('node:module');
-    const hostRequire = Module.createRequire(${JSON.stringify(path.join(hostDir, 'package.json'))});
-    const original = Module._resolveFilename;
-    const dir = ${JSON.stringify(dir + path.sep)};
-    Module._resolveFilename = function (request, parent, ...rest) {
-      const fromPlugin = parent && parent.filename && parent.filename.startsWith(dir) && !request.startsWith('.') && !request.startsWith('node:');
-      if (fromPlugin && request.startsWith('@backstage/')) { try { return hostRequire.resolve(request); } catch {} }
-      try { return original.call(this, request, parent, ...rest); }
-      catch (e) { if (fromPlugin && e.code === 'MODULE_NOT_FOUND') return hostRequire.resolve(request); throw e; }
-    };
-    const mod = require(${JSON.stringify(path.join(dir, main))});
-    const isFeature = f => f && f.$$type === '@backstage/BackendFeature';
-    const ok = isFeature(mod.default) || isFeature(mod) || (mod.dynamicPluginInstaller && mod.dynamicPluginInstaller.kind === 'new');
-    process.exit(ok ? 0 : 3);
+    const { checkBackendPackage, NotABackendFeatureError } = require(${JSON.stringify(require.resolve('@devportal/plugin-dynamic-plugins-node'))});
+    try {
+      checkBackendPackage(${JSON.stringify(dir)}, { hostPackageJson: ${JSON.stringify(path.join(hostDir, 'package.json'))} });
+    } catch (error) {
+      if (error instanceof NotABackendFeatureError) process.exit(3);
+      console.error(error && error.stack || String(error));
+      process.exit(1);
+    }
   `;
   await run(process.execPath, ['-e', script], { cwd: os.tmpdir() }).catch(error => {
     const reason = error.code === 3 ? 'its entry does not export a BackendFeature' : `its entry fails to load: ${String(error.stderr).trim().split('\n').find(l => /Error/.test(l)) ?? error.message}`;

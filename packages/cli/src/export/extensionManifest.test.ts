@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { EXTENSION_MANIFEST, writeExtensionManifest } from './extensionManifest';
+import { EXTENSION_MANIFEST } from '@devportal/plugin-dynamic-plugins-common';
+import { writeExtensionManifest } from './extensionManifest';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 const fixtures = path.join(repoRoot, 'e2e/fixtures/frontend-plugins');

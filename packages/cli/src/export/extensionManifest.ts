@@ -2,10 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { EXTENSION_MANIFEST } from '@devportal/plugin-dynamic-plugins-common';
 import { probeExtensions, type ProbeInput } from './extensionProbe';
-
-/** Where an exported frontend plugin keeps the description of its extensions. */
-export const EXTENSION_MANIFEST = 'dist/devportal-extensions.json';
 
 const PROBE_TIMEOUT_MS = 60_000;
 

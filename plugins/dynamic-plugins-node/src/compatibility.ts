@@ -1,17 +1,5 @@
+import type { DeclaredCompatibility, HostVersions } from '@devportal/plugin-dynamic-plugins-common';
 import semver from 'semver';
-
-/** What a dynamic plugin says it was built for (written by `devportal plugin export`). */
-export interface DeclaredCompatibility {
-  /** The Backstage release it was built against, e.g. `1.55.0`. */
-  backstage?: string;
-  /** The `@backstage/backend-plugin-api` range it needs. */
-  backendPluginApi?: string;
-}
-
-export interface HostVersions {
-  backstage?: string;
-  backendPluginApi: string;
-}
 
 /**
  * Reads the plugin's declared compatibility: DevPortal's own

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import express from 'express';
+import Router from 'express-promise-router';
+import type { ServedRemote } from './frontendRemotes';
+
+/**
+ * Serves the list of enabled frontend remotes and their files, mounted at
+ * `REMOTES_MOUNT`. Public, like the app bundle itself: the browser needs it
+ * before anyone signs in.
+ *
+ * `current` is asked at every request, so the list and the files follow the
+ * installer's state without a restart. File names inside a remote carry
+ * content hashes, except the entry and the manifests.
+ */
+export function createRemotesRouter(current: () => Promise<ServedRemote[]>): express.Router {
+  const router = Router();
+  // One static handler per assets folder, made when first asked for.
+  const handlers = new Map<string, express.Handler>();
+  const handlerFor = (assetsDir: string) => {
+    let handler = handlers.get(assetsDir);
+    if (!handler) {
+      handler = express.static(assetsDir, {
+        fallthrough: false,
+        index: false,
+        dotfiles: 'deny',
+        setHeaders(res, filePath) {
+          const base = path.basename(filePath);
+          const stable = base === 'remoteEntry.js' || base.endsWith('.json');
+          res.setHeader('Cache-Control', stable ? 'no-cache' : 'public, max-age=31536000, immutable');
+        },
+      });
+      handlers.set(assetsDir, handler);
+    }
+    return handler;
+  };
+
+  router.get('/remotes', async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json((await current()).map(s => s.remote));
+  });
+  // `@scope/name` arrives encoded as one path segment (%40scope%2Fname).
+  router.use('/remotes/:packageName', async (req, res, next) => {
+    const served = (await current()).find(s => s.remote.packageName === req.params.packageName);
+    if (!served) {
+      res.status(404).json({ error: { name: 'NotFoundError', message: `no dynamic frontend plugin ${req.params.packageName} is served` } });
+      return;
+    }
+    handlerFor(served.assetsDir)(req, res, next);
+  });
+  return router;
+}

@@ -1,0 +1,59 @@
+import type { ExtensionManifest, LegacyManifest } from './extensionManifest';
+
+/**
+ * Where the backend lists and serves dynamic frontend plugins: the mount path
+ * of `@backstage/backend-dynamic-feature-service`'s remotes server, whose
+ * contract the app's loader speaks.
+ */
+export const REMOTES_MOUNT = '/.backstage/dynamic-features';
+/** The list of enabled remotes, relative to the backend's base URL. */
+export const REMOTES_LIST_PATH = `${REMOTES_MOUNT}/remotes`;
+
+/** Where one remote's files are served, relative to the backend's base URL. */
+export function remoteAssetsPath(packageName: string): string {
+  return `${REMOTES_LIST_PATH}/${encodeURIComponent(packageName)}`;
+}
+
+/**
+ * One dynamic frontend plugin as the app's loader sees it: the contract of
+ * backend-dynamic-feature-service's `/remotes` list, plus DevPortal's
+ * additions.
+ */
+export interface FrontendRemote {
+  packageName: string;
+  remoteInfo: { name: string; entry: string };
+  exposedModules: string[];
+  /**
+   * Versions of the shared dependencies it was built against, so the app can
+   * refuse a remote built against another major of react or react-router.
+   */
+  shared?: Record<string, string>;
+  /**
+   * RHDH's format (`dist-scalprum/`, loaded by Scalprum in RHDH): a webpack
+   * container registered through `__load_plugin_entry__` by these scripts.
+   */
+  scalprum?: { loadScripts: string[] };
+  /**
+   * The wiring the package ships in its `app-config.dynamic.yaml`
+   * (`dynamicPlugins.frontend`), used by the app where the portal's config
+   * has none for that plugin.
+   */
+  defaultWiring?: Record<string, unknown>;
+  /**
+   * What `devportal plugin export` wrote in its extension manifest
+   * (`EXTENSION_MANIFEST`): a new-frontend-system plugin's extensions, or a
+   * legacy plugin's API factories.
+   */
+  extensions?: ExtensionManifest | LegacyManifest;
+}
+
+/** Keeps the entries of a fetched remotes list that have the fields every loader needs. */
+export function isFrontendRemote(value: unknown): value is FrontendRemote {
+  const r = value as FrontendRemote | undefined;
+  return (
+    typeof r?.packageName === 'string' &&
+    typeof r?.remoteInfo?.name === 'string' &&
+    typeof r?.remoteInfo?.entry === 'string' &&
+    Array.isArray(r?.exposedModules)
+  );
+}
