@@ -4,8 +4,7 @@ import path from 'node:path';
 import { isFrontendRole } from '@devportal/plugin-dynamic-plugins-common';
 import { exportFrontendPlugin } from '../export/exportFrontend';
 import { exportBackendPlugin } from '../export/exportPlugin';
-import { InstallError } from '../installer/errors';
-import { readNpmSettings } from '../installer/sources/npmrc';
+import { InstallError, readNpmSettings } from '@devportal/plugin-installer';
 
 interface ExportCommandOptions {
   fromNpm?: string;

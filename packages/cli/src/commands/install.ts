@@ -1,5 +1,4 @@
-import { InstallError } from '../installer/errors';
-import { installPlugins, type InstallOutcome } from '../installer/install';
+import { InstallError, installPlugins, type InstallOutcome } from '@devportal/plugin-installer';
 
 interface InstallCommandOptions {
   config: string;

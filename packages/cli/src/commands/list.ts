@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readState } from '../installer/install';
+import { readState } from '@devportal/plugin-installer';
 
 interface ListOptions {
   root: string;

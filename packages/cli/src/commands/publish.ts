@@ -1,7 +1,4 @@
-import { InstallError } from '../installer/errors';
-import { readNpmSettings } from '../installer/sources/npmrc';
-import { publishNpmPackage } from '../publish/npmPackage';
-import { publishOciImage } from '../publish/ociImage';
+import { InstallError, publishNpmPackage, publishOciImage, readNpmSettings } from '@devportal/plugin-installer';
 
 interface PublishCommandOptions {
   oci?: string;

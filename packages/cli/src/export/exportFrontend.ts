@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { InstallError } from '../installer/errors';
+import { InstallError } from '@devportal/plugin-installer';
 import { APP_SHARED_PACKAGES, EXTENSION_MANIFEST, isFrontendRole } from '@devportal/plugin-dynamic-plugins-common';
 import { writeExtensionManifest } from './extensionManifest';
 import { HostDependencies } from './hostDependencies';

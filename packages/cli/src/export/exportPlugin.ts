@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { isBackendRole } from '@devportal/plugin-dynamic-plugins-common';
-import { InstallError } from '../installer/errors';
+import { InstallError } from '@devportal/plugin-installer';
 import { HostDependencies } from './hostDependencies';
 import { pruneUnreachable } from './prune';
 

@@ -2,8 +2,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { InstallError } from '../installer/errors';
-import { encodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION, pushImage } from '../installer/oci';
+import { InstallError } from '../errors';
+import { encodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION } from '../oci/annotations';
+import { pushImage } from './push';
 
 export interface OciPublishOptions {
   /** `oci://host[:port]/repo:tag` (no `!dir`: the image holds every given plugin). */

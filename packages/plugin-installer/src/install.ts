@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomically } from '../lib/files';
+import { writeFileAtomically } from './files';
 import { acquireLock, createStaging, recover, switchRoot, type LockOptions } from './activate';
 import { isLocalPath, type ResolvedPlugin } from './config/layers';
 import { InstallError } from './errors';

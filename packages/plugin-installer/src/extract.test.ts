@@ -14,7 +14,7 @@ import {
   LONG_DIR,
   type ArchiveOptions,
   type TarEntry,
-} from './testing/tarFixtures';
+} from '../testing/tarFixtures';
 
 jest.setTimeout(60_000);
 

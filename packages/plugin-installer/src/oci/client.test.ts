@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startRegistry, type StartedRegistry } from '../../../../../e2e/support/registry';
+import { startRegistry, type StartedRegistry } from '../../../../e2e/support/registry';
 import { InstallError } from '../errors';
 import { computeDigest } from '../verify/digest';
 import { choosePluginPath, decodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION, encodeDynamicPackages } from './annotations';
 import { OciClient } from './client';
-import { pushImage, pushImageDescriptor, pushIndex } from './push';
+import { pushImage, pushImageDescriptor, pushIndex } from '../publish/push';
 import { parseOciReference } from './reference';
 import {
   cleanupTempDirs,
@@ -19,7 +19,7 @@ import {
   tempDir,
   testOptions,
   writeAuthFile,
-} from './testkit';
+} from '../../testing/ociTestkit';
 
 jest.setTimeout(60_000);
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomically } from '../lib/files';
+import { writeFileAtomically } from './files';
 import { InstallError } from './errors';
 
 /*

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
-import { InstallError } from '../installer/errors';
-import { redact } from '../installer/sources/npmrc';
+import { InstallError } from '../errors';
+import { redact } from '../sources/npmrc';
 
 export interface NpmPublishOptions {
   /** A package folder, e.g. the output of `plugin export`. */

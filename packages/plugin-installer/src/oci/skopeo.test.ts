@@ -6,12 +6,12 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startRegistry, type StartedRegistry } from '../../../../../e2e/support/registry';
+import { startRegistry, type StartedRegistry } from '../../../../e2e/support/registry';
 import { computeDigest } from '../verify/digest';
 import { decodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION, encodeDynamicPackages } from './annotations';
 import { OciClient } from './client';
-import { pushImage } from './push';
-import { cleanupTempDirs, makePluginLayer, tempDir, testOptions } from './testkit';
+import { pushImage } from '../publish/push';
+import { cleanupTempDirs, makePluginLayer, tempDir, testOptions } from '../../testing/ociTestkit';
 
 jest.setTimeout(60_000);
 

@@ -5,9 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { InstallError } from '../errors';
 import { computeDigest } from '../verify/digest';
-import { MEDIA_TYPES, type OciDescriptor, type OciPlatform } from './client';
-import { INHERIT_TAG, parseOciReference, type OciReference } from './reference';
-import { apiRepository, describe, RegistryTransport, type OciTransportOptions } from './transport';
+import { MEDIA_TYPES, type OciDescriptor, type OciPlatform } from '../oci/client';
+import { INHERIT_TAG, parseOciReference, type OciReference } from '../oci/reference';
+import { apiRepository, describe, RegistryTransport, type OciTransportOptions } from '../oci/transport';
 
 /** One layer to push: a `.tar.gz` file or its bytes. */
 export interface PushLayer {

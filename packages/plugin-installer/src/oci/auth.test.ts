@@ -4,7 +4,7 @@ import { InstallError } from '../errors';
 import { computeDigest } from '../verify/digest';
 import { authFileCandidates, loadCredentials, parseWwwAuthenticate } from './auth';
 import { OciClient } from './client';
-import { cleanupTempDirs, listen, tempDir, testOptions } from './testkit';
+import { cleanupTempDirs, listen, tempDir, testOptions } from '../../testing/ociTestkit';
 
 afterAll(() => cleanupTempDirs());
 

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { OciTransportOptions } from './transport';
+import type { OciTransportOptions } from '../src/oci/transport';
 
 const tempDirs: string[] = [];
 

@@ -12,8 +12,6 @@ export type {
   OciPlatform,
   PulledManifest,
 } from './client';
-export { pushImage, pushImageDescriptor, pushIndex, pushManifest } from './push';
-export type { PushImageOptions, PushIndexOptions, PushLayer, PushOptions } from './push';
 export { RegistryTransport, isLoopbackHost } from './transport';
 export type { OciTransportOptions } from './transport';
 export { authFileCandidates, loadCredentials, parseWwwAuthenticate } from './auth';
