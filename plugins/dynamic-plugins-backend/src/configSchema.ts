@@ -16,7 +16,8 @@ export async function checkPluginConfig(
   folder: string,
   config: Config,
 ): Promise<{ problem: string } | { schemas: SerializedSchema[] }> {
-  const { loadConfigSchema } = await import('@backstage/config-loader');
+  // Loaded on first use: a portal with no dynamic plugins never needs it.
+  const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
   let schema;
   try {
     schema = await loadConfigSchema({
