@@ -31,7 +31,7 @@ describe('admin-only plugin endpoints', () => {
   });
 
   it('lets an admin list the installed dynamic plugins', async () => {
-    const res = await call(asAdmin, '/api/devportal/plugins');
+    const res = await call(asAdmin, '/api/dynamic-plugins/installed');
     assert.equal(res.status, 200);
     const body = await res.json();
     // The bundled dynamic plugins, from the installer's state.
@@ -40,7 +40,7 @@ describe('admin-only plugin endpoints', () => {
   });
 
   it('refuses the same request from a user who is not an admin', async () => {
-    const res = await call(asNonAdmin, '/api/devportal/plugins');
+    const res = await call(asNonAdmin, '/api/dynamic-plugins/installed');
     assert.equal(res.status, 403);
     const body = await res.json();
     assert.equal(body.error.name, 'NotAllowedError');
@@ -54,7 +54,7 @@ describe('admin-only plugin endpoints', () => {
   });
 
   it('refuses the endpoint without any token', async () => {
-    const res = await fetch(`${asAdmin.baseUrl}/api/devportal/plugins`);
+    const res = await fetch(`${asAdmin.baseUrl}/api/dynamic-plugins/installed`);
     assert.equal(res.status, 401);
   });
 });
