@@ -1,6 +1,6 @@
 import { createApp } from '@backstage/frontend-defaults';
 import { appShellModule } from './modules/nav';
-import { dynamicFrontendFeaturesLoader } from './dynamic/loader';
+import { dynamicFrontendFeaturesLoader } from '@devportal/plugin-dynamic-plugins';
 
 /**
  * The app, built once. Plugins listed in package.json are discovered by

@@ -1,31 +1,20 @@
-import {
-  createFrontendFeatureLoader,
-  type AnyApiFactory,
-  type FrontendFeature,
-  type FrontendFeatureLoader,
-} from '@backstage/frontend-plugin-api';
+import { createFrontendFeatureLoader, type FrontendFeatureLoader } from '@backstage/frontend-plugin-api';
 import type { Config } from '@backstage/config';
-import { loadModuleFederationHostShared } from '@backstage/module-federation-common';
-import { createInstance, type ModuleFederation } from '@module-federation/runtime';
-import { appSharedPackages } from './appShared';
-import { externalRuntimePlugin } from './externalRuntime';
-import { recordFailure } from './failures';
-import { deferredApiFactory, type RealApiFactory } from './deferredApi';
-import { fallbackHomeModule } from './fallbackHome';
-import { lazyPlugin } from './lazyPlugin';
-import { getScalprumModule, loadScalprumContainer, type HostShared } from './scalprum';
-import { fetchRemotes, incompatibleSingletons, remoteRequest, type FrontendRemote } from './remotes';
-import { readWiring, scalprumName, withShippedWiring, type PluginWiring } from './wiring/config';
-import { createRouteBinder } from './wiring/routeBindings';
-import type { ExportLoader } from './wiring/LazyExport';
-import { wiredFeatures, type WiredRemote } from './wiring/wiredPlugins';
-
-type Feature = FrontendFeature | FrontendFeatureLoader;
-const FEATURE_TYPES = ['@backstage/FrontendPlugin', '@backstage/FrontendModule', '@backstage/FrontendFeatureLoader'];
-
-function isFrontendFeature(value: unknown): value is Feature {
-  return !!value && typeof value === 'object' && FEATURE_TYPES.includes((value as { $$type?: string }).$$type ?? '');
-}
+import type { FrontendRemote } from '@devportal/plugin-dynamic-plugins-common';
+import { DynamicPluginsClient } from './apis/dynamicPlugins';
+import { PluginFailures } from './apis/failures';
+import { MenuOrder } from './apis/menuOrder';
+import { dynamicPluginsApisPlugin, type DynamicPluginsState } from './apis/plugin';
+import { firstLine } from './messages';
+import { configuredExtensions, standIn } from './nfs/standIn';
+import { createFederation, exportLoader, hostShared, loadRemoteFeatures, scalprumLoader, type Feature, type SharedEntry } from './remotes/federation';
+import { incompatibleSingletons } from './remotes/remotes';
+import { createScalprumContainers } from './remotes/scalprum';
+import { readWiring, scalprumName, withShippedWiring, type PluginWiring } from './rhdh/config';
+import { loadApiFactories } from './rhdh/keys/apiFactories';
+import type { WiredRemote } from './rhdh/types';
+import { pluginIdFor, wiredFeatures } from './rhdh/wiring';
+import { fallbackHomeModule } from './ui/fallbackHome';
 
 export interface DynamicFrontendFeaturesLoaderOptions {
   /** Lets tests and other hosts pass their own fetch. */
@@ -53,58 +42,50 @@ export interface DynamicFrontendFeaturesLoaderOptions {
  * another major of a singleton, or exports no feature is recorded for the
  * error panel and skipped; the rest of the app starts. When no dynamic plugin
  * provides `home`, a plain page takes `/`.
+ *
+ * Each load makes its own state (failures, menu order, the remotes it
+ * loaded) and gives it to the app as APIs (`pluginFailuresApiRef`,
+ * `menuOrderApiRef`, `dynamicPluginsApiRef`); nothing is kept in module
+ * scope, so the loader can run again, for another app or after a change.
  */
 export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLoaderOptions = {}): FrontendFeatureLoader {
   return createFrontendFeatureLoader({
     async loader({ config }) {
-      let remotes: FrontendRemote[] = [];
-      try {
-        remotes = await fetchRemotes(config.getString('backend.baseUrl'), options.fetch);
-      } catch (error) {
-        recordFailure({ packageName: 'all dynamic frontend plugins', message: firstLine(error) });
-      }
-      const wirings = withShippedWiring(readWiring(config, onProblem), remotes.map(r => r.defaultWiring), onProblem);
-      const features = await loadAll(remotes, wirings, configuredExtensions(config));
-      const hasHome = features.some(f => f.$$type === '@backstage/FrontendPlugin' && (f as { id?: string }).id === 'home');
-      if (!hasHome) features.push(fallbackHomeModule);
-      return features;
+      const remotesClient = new DynamicPluginsClient({ backendBaseUrl: config.getString('backend.baseUrl'), fetch: options.fetch });
+      const state: DynamicPluginsState = { failures: new PluginFailures(), menuOrder: new MenuOrder(), remotes: remotesClient };
+      const features = await loadFeatures(config, state, remotesClient);
+      return [...features, dynamicPluginsApisPlugin(state)];
     },
   });
 }
 
-async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], configured: Map<string, string[]>): Promise<Feature[]> {
-  const shared =
-    remotes.length === 0
-      ? {}
-      : {
-          ...(await loadModuleFederationHostShared({
-            onError: error => recordFailure({ packageName: 'shared dependencies', message: error.message }),
-          })),
-          ...appSharedPackages(),
-        };
+async function loadFeatures(config: Config, state: DynamicPluginsState, remotesClient: DynamicPluginsClient): Promise<Feature[]> {
+  const onProblem = (packageName: string, message: string) => state.failures.record({ packageName, message });
+  let remotes: FrontendRemote[] = [];
+  try {
+    remotes = await remotesClient.listRemotes();
+  } catch (error) {
+    onProblem('all dynamic frontend plugins', firstLine(error));
+  }
+  remotesClient.setLoaded(remotes);
+  const wirings = withShippedWiring(readWiring(config, onProblem), remotes.map(r => r.defaultWiring), onProblem);
+  const features = await loadAll(remotes, wirings, configuredExtensions(config), state);
+  const hasHome = features.some(f => f.$$type === '@backstage/FrontendPlugin' && (f as { id?: string }).id === 'home');
+  if (!hasHome) features.push(fallbackHomeModule);
+  return features;
+}
+
+async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], configured: Map<string, string[]>, state: DynamicPluginsState): Promise<Feature[]> {
+  const report = state.failures.record.bind(state.failures);
+  const onProblem = (packageName: string, message: string) => report({ packageName, message });
+  const shared: Record<string, SharedEntry> = remotes.length === 0 ? {} : await hostShared(report);
   const usable = remotes.filter(remote => {
     const problems = incompatibleSingletons(remote, shared);
     if (problems.length === 0) return true;
-    recordFailure({
-      packageName: remote.packageName,
-      message: `refused: built against ${problems.join(', ')}; rebuild it against this portal's versions`,
-    });
+    onProblem(remote.packageName, `refused: built against ${problems.join(', ')}; rebuild it against this portal's versions`);
     return false;
   });
-  let federation: ModuleFederation | undefined;
-  try {
-    federation = createInstance({
-      name: 'devportal_app',
-      remotes: usable.filter(r => !r.scalprum).map(r => ({ name: r.remoteInfo.name, entry: r.remoteInfo.entry })),
-      shared,
-      // Remotes exported by DevPortal leave the runtime to the app.
-      plugins: [externalRuntimePlugin()],
-    });
-  } catch (error) {
-    recordFailure({ packageName: 'module federation runtime', message: firstLine(error) });
-  }
-
-  const byScalprumName = new Map(usable.map(r => [scalprumName(r.packageName), r]));
+  const federation = createFederation(usable, shared, report);
   const wired = new Set(wirings.map(w => w.scalprumName));
   const features: Feature[] = [];
 
@@ -113,7 +94,7 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], confi
   // always legacy plugins, wired by config.)
   const nfs = usable.filter(r => !r.scalprum && !wired.has(scalprumName(r.packageName)));
   for (const remote of usable.filter(r => r.scalprum && !wired.has(scalprumName(r.packageName)))) {
-    recordFailure({ packageName: remote.packageName, message: 'an RHDH-format plugin with no dynamicPlugins.frontend wiring: nothing of it is shown' });
+    onProblem(remote.packageName, 'an RHDH-format plugin with no dynamicPlugins.frontend wiring: nothing of it is shown');
   }
   if (federation) {
     const eager: FrontendRemote[] = [];
@@ -122,189 +103,23 @@ async function loadAll(remotes: FrontendRemote[], wirings: PluginWiring[], confi
       if (stoodIn) features.push(stoodIn);
       else eager.push(remote);
     }
-    const loaded = await Promise.all(eager.map(remote => loadRemoteFeatures(federation!, remote)));
+    const loaded = await Promise.all(eager.map(remote => loadRemoteFeatures(federation, remote, report)));
     features.push(...loaded.flat());
   }
 
   // Legacy plugins: built from their wiring, code on render.
+  const byScalprumName = new Map(usable.map(r => [scalprumName(r.packageName), r]));
+  const containers = createScalprumContainers();
   const wiredRemotes: WiredRemote[] = await Promise.all(
     wirings.map(async wiring => {
       const remote = byScalprumName.get(wiring.scalprumName);
       const listed = remotes.some(r => scalprumName(r.packageName) === wiring.scalprumName);
-      const baseLoad = remote?.scalprum ? scalprumLoader(remote, shared) : exportLoader(federation, remote, listed);
-      const { load, deferred } = withDeferredApis(remote, wiring, baseLoad);
-      const apiFactories: AnyApiFactory[] = [...deferred];
-      for (const api of wiring.apiFactories.filter(a => !deferred.some(d => d.importName === a.importName))) {
-        try {
-          apiFactories.push((await load(api.module, api.importName)) as AnyApiFactory);
-        } catch (error) {
-          recordFailure({ packageName: remote?.packageName ?? wiring.scalprumName, message: `API factory ${api.importName}: ${firstLine(error)}` });
-        }
-      }
-      return { wiring, label: remote?.packageName ?? wiring.scalprumName, load, apiFactories };
+      const label = remote?.packageName ?? wiring.scalprumName;
+      const baseLoad = remote?.scalprum ? scalprumLoader(containers, remote, shared) : exportLoader(federation, remote, listed);
+      const { load, apiFactories } = await loadApiFactories(remote, wiring, baseLoad, message => onProblem(label, message));
+      return { wiring, label, pluginId: pluginIdFor(wiring.scalprumName), load, apiFactories };
     }),
   );
-  const bindRoutes = createRouteBinder(wiredRemotes, onProblem);
-  const anyBindings = wiredRemotes.some(r => r.wiring.routeBindings.bindings.length > 0);
-  for (const remote of anyBindings ? wiredRemotes : []) {
-    let aliases: ReturnType<typeof bindRoutes> | undefined;
-    remote.routeAliases = appPlugins =>
-      (aliases ??= bindRoutes(remote, appPlugins()).catch(error => {
-        // Unbound routes render as missing links; the plugin still renders.
-        onProblem(remote.label, `routeBindings: ${firstLine(error)}`);
-        return new Map();
-      }));
-  }
-  features.push(...wiredFeatures(wiredRemotes, onProblem));
+  features.push(...wiredFeatures(wiredRemotes, { onProblem, menuOrder: state.menuOrder }));
   return features;
-}
-
-/**
- * The `apiFactories` of a legacy plugin whose export described them (API and
- * dependency ids, in its extension manifest) are registered without its
- * code; whenever its code loads, their real factories are read before any of
- * its components renders, so those components get the real APIs. The rest
- * are loaded now, as the app needs every API factory up front.
- */
-function withDeferredApis(remote: FrontendRemote | undefined, wiring: PluginWiring, baseLoad: ExportLoader) {
-  const manifest = remote?.extensions?.feature === 'legacy' ? remote.extensions : undefined;
-  const real = new Map<string, RealApiFactory>();
-  const deferred: Array<AnyApiFactory & { importName: string }> = [];
-  const describedHere = wiring.apiFactories.filter(
-    api => manifest?.apiFactories[api.importName] && exposedModuleOf(remote!, api.module) === manifest.module,
-  );
-  const loadReal = async (api: { module: string; importName: string }) => {
-    const factory = (await baseLoad(api.module, api.importName)) as RealApiFactory;
-    real.set(api.importName, factory);
-    return factory;
-  };
-  for (const api of describedHere) {
-    const factory = deferredApiFactory(manifest!.apiFactories[api.importName], () => real.get(api.importName), () => loadReal(api));
-    deferred.push(Object.assign(factory, { importName: api.importName }));
-  }
-  if (deferred.length === 0) return { load: baseLoad, deferred };
-  const load: ExportLoader = async (module, importName) => {
-    const value = await baseLoad(module, importName);
-    // A factory that cannot be read is not this component's problem: its
-    // API's calls fail instead (see deferredApiFactory).
-    await Promise.all(describedHere.filter(api => !real.has(api.importName)).map(api => loadReal(api).catch(() => undefined)));
-    return value;
-  };
-  return { load, deferred };
-}
-
-/** The exposed module a wiring `module` names (RHDH's default `PluginRoot` is the package entry `.`). */
-function exposedModuleOf(remote: FrontendRemote, module: string): string {
-  return [module, `./${module}`].find(m => remote.exposedModules.includes(m)) ?? '.';
-}
-
-/**
- * Loads `importName` from a remote's exposed `module` (RHDH's default module
- * `PluginRoot` is the package entry `.` for remotes that do not expose it).
- */
-function exportLoader(federation: ModuleFederation | undefined, remote: FrontendRemote | undefined, listed: boolean) {
-  const cache = new Map<string, Promise<Record<string, unknown>>>();
-  return async (module: string, importName: string): Promise<unknown> => {
-    if (!federation || !remote) {
-      throw new Error(
-        listed
-          ? 'its code is refused by this app (see the panel above)'
-          : 'its code is not served: the plugin is not installed, disabled, or failed on the server (GET /api/dynamic-plugins/status says why)',
-      );
-    }
-    const exposed = exposedModuleOf(remote, module);
-    let loading = cache.get(exposed);
-    if (!loading) {
-      loading = federation.loadRemote<Record<string, unknown>>(remoteRequest(remote.remoteInfo.name, exposed)).then(m => {
-        if (!m) throw new Error(`its module ${exposed} did not load`);
-        return m;
-      });
-      cache.set(exposed, loading);
-      loading.catch(() => cache.delete(exposed));
-    }
-    // Module federation remotes may hang named exports off a default object.
-    return pickExport(await loading, module, importName, { orOnDefault: true });
-  };
-}
-
-/** `importName` of a loaded module (`*`: the module itself); rejects naming what is missing. */
-function pickExport(mod: Record<string, unknown>, module: string, importName: string, options: { orOnDefault: boolean }): unknown {
-  if (importName === '*') return mod;
-  let value = importName === 'default' ? mod.default : mod[importName];
-  if (value === undefined && options.orOnDefault && importName !== 'default') value = (mod.default as Record<string, unknown>)?.[importName];
-  if (value === undefined) throw new Error(`its module ${module} has no export '${importName}'`);
-  return value;
-}
-
-function scalprumLoader(remote: FrontendRemote, shared: HostShared) {
-  return async (module: string, importName: string): Promise<unknown> => {
-    const container = await loadScalprumContainer(remote.remoteInfo.name, remote.scalprum!.loadScripts, shared);
-    return pickExport(await getScalprumModule(container, module), module, importName, { orOnDefault: false });
-  };
-}
-
-/**
- * The stand-in for a plugin with an extension manifest, unless config for
- * one of its extensions needs the real code at boot.
- */
-function standIn(federation: ModuleFederation, remote: FrontendRemote, configured: Map<string, string[]>): Feature | undefined {
-  const manifest = remote.extensions;
-  if (!manifest || manifest.feature === 'legacy') return undefined;
-  // Config the real factory applies to the element alone (a page's title
-  // text) reaches it on first render; config that moves a route or renames a
-  // nav item is needed while the app assembles.
-  const needsCode = manifest.extensions.some(e => configured.get(e.id)?.some(key => !e.configAffects || e.configAffects.includes(key)));
-  if (needsCode) return undefined;
-  try {
-    return lazyPlugin(manifest, {
-      label: remote.packageName,
-      load: () => federation.loadRemote(remoteRequest(remote.remoteInfo.name, manifest.module)),
-    });
-  } catch (error) {
-    // eslint-disable-next-line no-console
-    console.warn(`${remote.packageName}: loaded at boot: ${firstLine(error)}`);
-    return undefined;
-  }
-}
-
-/** The extensions `app.extensions` gives config to, with the config keys it sets. */
-export function configuredExtensions(config: Config): Map<string, string[]> {
-  const configured = new Map<string, string[]>();
-  for (const entry of config.getOptional<unknown[]>('app.extensions') ?? []) {
-    if (!entry || typeof entry !== 'object') continue;
-    for (const [id, value] of Object.entries(entry)) {
-      const extensionConfig = value && typeof value === 'object' ? (value as { config?: unknown }).config : undefined;
-      if (extensionConfig && typeof extensionConfig === 'object') {
-        configured.set(id, [...(configured.get(id) ?? []), ...Object.keys(extensionConfig)]);
-      }
-    }
-  }
-  return configured;
-}
-
-async function loadRemoteFeatures(federation: ModuleFederation, remote: FrontendRemote): Promise<Feature[]> {
-  // A package exposing `./alpha` keeps its new-frontend-system plugin there.
-  const exposed = remote.exposedModules.includes('./alpha') || remote.exposedModules.includes('alpha')
-    ? remote.exposedModules.filter(m => /^(\.\/)?alpha$/.test(m))
-    : remote.exposedModules.filter(m => m === '.' || m === './');
-  const features: Feature[] = [];
-  for (const name of exposed.length > 0 ? exposed : remote.exposedModules) {
-    try {
-      const module = await federation.loadRemote<{ default?: unknown }>(remoteRequest(remote.remoteInfo.name, name));
-      if (isFrontendFeature(module?.default)) features.push(module!.default);
-      else recordFailure({ packageName: remote.packageName, message: `${name} does not export a frontend feature as default; legacy plugins need dynamicPlugins.frontend wiring` });
-    } catch (error) {
-      recordFailure({ packageName: remote.packageName, message: `its code could not be loaded (${name}): ${firstLine(error)}` });
-    }
-  }
-  return features;
-}
-
-/** Records a problem of one plugin for the failures panel. */
-function onProblem(packageName: string, message: string) {
-  recordFailure({ packageName, message });
-}
-
-function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0];
 }

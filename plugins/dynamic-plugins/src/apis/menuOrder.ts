@@ -1,3 +1,5 @@
+import { createApiRef } from '@backstage/frontend-plugin-api';
+
 /**
  * Where RHDH `menuItems` wiring puts sidebar items: `priority` (higher
  * first) and `parent` (a group, itself a `menuItems` entry that is not a
@@ -16,23 +18,39 @@ export interface MenuGroup {
   priority?: number;
 }
 
-const placements = new Map<string, MenuPlacement>();
-const groups = new Map<string, MenuGroup>();
-
-export function placeMenuItem(extensionId: string, placement: MenuPlacement) {
-  placements.set(extensionId, placement);
+export interface MenuOrderApi {
+  placeItem(extensionId: string, placement: MenuPlacement): void;
+  /** The first group of a name wins: two plugins may both declare one their items share. */
+  addGroup(group: MenuGroup): void;
+  placement(extensionId: string): MenuPlacement | undefined;
+  group(name: string): MenuGroup | undefined;
 }
 
-export function addMenuGroup(group: MenuGroup) {
-  if (!groups.has(group.name)) groups.set(group.name, group);
-}
+export const menuOrderApiRef = createApiRef<MenuOrderApi>().with({
+  id: 'plugin.dynamic-plugins.menu-order',
+  pluginId: 'dynamic-plugins',
+});
 
-export function menuPlacement(extensionId: string): MenuPlacement | undefined {
-  return placements.get(extensionId);
-}
+/** One app's menu order. Each load of the loader makes its own. */
+export class MenuOrder implements MenuOrderApi {
+  private readonly placements = new Map<string, MenuPlacement>();
+  private readonly groups = new Map<string, MenuGroup>();
 
-export function menuGroup(name: string): MenuGroup | undefined {
-  return groups.get(name);
+  placeItem(extensionId: string, placement: MenuPlacement) {
+    this.placements.set(extensionId, placement);
+  }
+
+  addGroup(group: MenuGroup) {
+    if (!this.groups.has(group.name)) this.groups.set(group.name, group);
+  }
+
+  placement(extensionId: string): MenuPlacement | undefined {
+    return this.placements.get(extensionId);
+  }
+
+  group(name: string): MenuGroup | undefined {
+    return this.groups.get(name);
+  }
 }
 
 /** Higher priority first (unset counts as 0), then by title. */

@@ -1,14 +1,9 @@
 import { createApiFactory, createApiRef, type AnyApiFactory } from '@backstage/frontend-plugin-api';
+import type { DescribedApiFactory } from '@devportal/plugin-dynamic-plugins-common';
 
 /** An API factory as the plugin's code has it. */
 export interface RealApiFactory {
   factory(deps: Record<string, unknown>): any;
-}
-
-/** What an extension manifest says of an API factory: the ids of its API and dependencies. */
-export interface DescribedApiFactory {
-  api: string;
-  deps: Record<string, string>;
 }
 
 /**

@@ -10,9 +10,10 @@ import {
 import { render, screen } from '@testing-library/react';
 import { isValidElement, type ReactElement } from 'react';
 import { MemoryRouter } from 'react-router-dom';
-import { iconMarkup, lazyPlugin, type ExtensionManifest } from './lazyPlugin';
-import { configuredExtensions } from './loader';
+import type { ExtensionManifest } from '@devportal/plugin-dynamic-plugins-common';
+import { iconMarkup, lazyPlugin } from './lazyPlugin';
 import { ApiHolderProvider } from './routeAliases';
+import { configuredExtensions } from './standIn';
 
 const manifest: ExtensionManifest = {
   version: 1,

@@ -13,63 +13,10 @@ import {
   type FrontendPlugin,
 } from '@backstage/frontend-plugin-api';
 import { lazy, useMemo, type ReactElement } from 'react';
-import { deferredApiFactory, type DescribedApiFactory, type RealApiFactory } from './deferredApi';
-import { PluginBoundary } from './PluginBoundary';
+import type { DataRefSpec, DescribedApiFactory, ExtensionManifest, ManifestExtension } from '@devportal/plugin-dynamic-plugins-common';
+import { PluginBoundary } from '../ui/PluginBoundary';
+import { deferredApiFactory, type RealApiFactory } from './deferredApi';
 import { RouteAliases, type RouteAliasMap } from './routeAliases';
-
-/**
- * What `devportal plugin export` writes in `dist/devportal-extensions.json`
- * for a new-frontend-system plugin (packages/cli/src/export/extensionProbe.ts):
- * its extensions' ids, attachments, inputs and declared outputs, and the
- * outputs their factories give with default config, encoded: `$element` for
- * the React element (rendered from the real code), `$html` / `$component`
- * for icons as static markup, `$routeRef` / `$externalRouteRef` as keys,
- * `$apiFactory` as API and dependency ids.
- */
-export interface ExtensionManifest {
-  version: 1;
-  module: string;
-  /** What the module's default export is (manifests without it describe plugins). */
-  feature?: 'plugin' | 'module';
-  pluginId: string;
-  title?: string;
-  icon?: unknown;
-  if?: unknown;
-  routes: Record<string, { params: string[] }>;
-  externalRoutes: Record<string, { params: string[]; optional?: boolean; defaultTarget?: string }>;
-  routeRefs: Record<string, { params: string[] }>;
-  featureFlags: { name: string }[];
-  extensions: ManifestExtension[];
-}
-
-/** What the export writes for a legacy plugin that exports API factories. */
-export interface LegacyManifest {
-  version: 1;
-  module: string;
-  feature: 'legacy';
-  /** By export name. */
-  apiFactories: Record<string, DescribedApiFactory>;
-}
-
-interface DataRefSpec {
-  id: string;
-  optional: boolean;
-}
-
-export interface ManifestExtension {
-  id: string;
-  kind?: string;
-  name?: string;
-  attachTo: { id: string; input: string } | { id: string; input: string }[];
-  disabled: boolean;
-  if?: unknown;
-  inputs: Record<string, { data: DataRefSpec[]; singleton: boolean; optional: boolean; internal: boolean }>;
-  output: DataRefSpec[];
-  configurable: boolean;
-  /** Config keys that change an output other than the element: applying them needs the real code at boot. */
-  configAffects?: string[];
-  values: { id: string; value: unknown }[];
-}
 
 /** The parts of a real plugin and its extensions that are used; internal to the plugin API, stable across its versions. */
 interface RealExtension {
@@ -90,14 +37,17 @@ interface FactoryContext {
   inputs: unknown;
 }
 
-const dataRefs = new Map<string, any>();
-function dataRef(spec: DataRefSpec) {
-  let ref = dataRefs.get(spec.id);
-  if (!ref) {
-    ref = createExtensionDataRef<unknown>().with({ id: spec.id });
-    dataRefs.set(spec.id, ref);
-  }
-  return spec.optional ? ref.optional() : ref;
+/** Extension data refs by id: the app matches data by id, so one stand-in's refs serve all its extensions. */
+function dataRefsById() {
+  const refs = new Map<string, any>();
+  return (spec: DataRefSpec) => {
+    let ref = refs.get(spec.id);
+    if (!ref) {
+      ref = createExtensionDataRef<unknown>().with({ id: spec.id });
+      refs.set(spec.id, ref);
+    }
+    return spec.optional ? ref.optional() : ref;
+  };
 }
 
 function StaticMarkup(props: { html: string }) {
@@ -140,6 +90,7 @@ export function iconMarkup(html: string): string {
  * one asked for before that forwards each call once the code has loaded.
  */
 export function lazyPlugin(manifest: ExtensionManifest, options: { label: string; load(): Promise<unknown> }): FrontendPlugin | FrontendModule {
+  const dataRef = dataRefsById();
   const refs = new Map<string, any>();
   for (const [name, spec] of Object.entries(manifest.routes)) refs.set(`routes.${name}`, createRouteRef({ params: spec.params as never }));
   for (const [name, spec] of Object.entries(manifest.externalRoutes)) {

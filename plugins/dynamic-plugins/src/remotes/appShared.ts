@@ -4,21 +4,29 @@ import corePluginApiPackage from '@backstage/core-plugin-api/package.json';
 import frontendPluginApiPackage from '@backstage/frontend-plugin-api/package.json';
 import catalogReactPackage from '@backstage/plugin-catalog-react/package.json';
 import uiPackage from '@backstage/ui/package.json';
+import type { AppSharedPackage } from '@devportal/plugin-dynamic-plugins-common';
+
+/** A module federation shared entry the app provides: a singleton, loaded on first request. */
+export interface AppSharedEntry {
+  version: string;
+  get: () => Promise<() => unknown>;
+  shareConfig: { singleton: true; requiredVersion: '*'; eager: false };
+}
 
 /**
- * Packages the app gives dynamic plugins besides what the Backstage build
- * shares (react, react-router, MUI styles). Remotes exported by `devportal
- * plugin export` do not bundle these when the app's version satisfies their
- * range (packages/cli/src/export/exportFrontend.ts keeps the same list): one
- * copy in the page, smaller remotes.
+ * The packages of `APP_SHARED_PACKAGES` (the list `devportal plugin export`
+ * leaves out of remotes), as module federation shared entries. Typed by the
+ * list, so a package added to it without an entry here (or the reverse)
+ * does not compile. Each `import()` is written out: the bundler needs
+ * literal specifiers to put the package in the app build.
  *
  * Asynchronous on purpose: a whole-package import would keep every export of
  * these packages in the app's first bundle (tree shaking is off for a
  * namespace); behind `import()` the parts the app does not use itself are
  * fetched only when a remote asks for them.
  */
-export function appSharedPackages() {
-  const entry = (version: string, load: () => Promise<unknown>) => ({
+export function appSharedPackages(): Record<AppSharedPackage, AppSharedEntry> {
+  const entry = (version: string, load: () => Promise<unknown>): AppSharedEntry => ({
     version,
     get: () => load().then(module => () => module),
     shareConfig: { singleton: true, requiredVersion: '*', eager: false },

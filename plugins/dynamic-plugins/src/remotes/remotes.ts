@@ -1,41 +1,20 @@
-import type { ExtensionManifest, LegacyManifest } from './lazyPlugin';
+import { isFrontendRemote, REMOTES_LIST_PATH, type FrontendRemote } from '@devportal/plugin-dynamic-plugins-common';
 
 /**
- * The list of dynamic frontend plugins the backend serves, in the contract of
- * `@backstage/backend-dynamic-feature-service`'s remotes server
- * (`GET /.backstage/dynamic-features/remotes`), plus DevPortal's additions
- * (`shared`, the singleton versions a remote was built against).
+ * The dynamic frontend plugins the backend serves now (enabled ones only),
+ * in the contract of `backend-dynamic-feature-service`'s remotes server plus
+ * DevPortal's additions. Asks every time: a later live apply learns of
+ * changes by calling it again. Entries without the fields a loader needs are
+ * dropped.
  */
-export interface FrontendRemote {
-  packageName: string;
-  remoteInfo: { name: string; entry: string };
-  exposedModules: string[];
-  /** Versions of shared dependencies the remote was built against. */
-  shared?: Record<string, string>;
-  /** RHDH's `dist-scalprum` format: scripts registering a webpack container. */
-  scalprum?: { loadScripts: string[] };
-  /** `dynamicPlugins.frontend` from the package's own app-config.dynamic.yaml. */
-  defaultWiring?: Record<string, unknown>;
-  /** The extension manifest `devportal plugin export` wrote (for a legacy plugin: its API factories). */
-  extensions?: ExtensionManifest | LegacyManifest;
-}
-
-export const REMOTES_PATH = '/.backstage/dynamic-features/remotes';
-
 export async function fetchRemotes(backendBaseUrl: string, fetchImpl: typeof fetch = fetch): Promise<FrontendRemote[]> {
-  const response = await fetchImpl(`${backendBaseUrl.replace(/\/$/, '')}${REMOTES_PATH}`);
+  const response = await fetchImpl(`${backendBaseUrl.replace(/\/$/, '')}${REMOTES_LIST_PATH}`);
   if (!response.ok) {
     throw new Error(`listing dynamic frontend plugins failed: HTTP ${response.status}`);
   }
   const body = await response.json();
   if (!Array.isArray(body)) throw new Error('listing dynamic frontend plugins failed: not a list');
-  return body.filter(
-    (r): r is FrontendRemote =>
-      typeof r?.packageName === 'string' &&
-      typeof r?.remoteInfo?.name === 'string' &&
-      typeof r?.remoteInfo?.entry === 'string' &&
-      Array.isArray(r?.exposedModules),
-  );
+  return body.filter(isFrontendRemote);
 }
 
 /**
@@ -44,7 +23,7 @@ export async function fetchRemotes(backendBaseUrl: string, fetchImpl: typeof fet
  * name nothing; refuse it up front with a message instead.
  */
 export function incompatibleSingletons(
-  remote: FrontendRemote,
+  remote: Pick<FrontendRemote, 'shared'>,
   host: Record<string, { version: string; shareConfig: { singleton?: boolean } }>,
 ): string[] {
   const problems: string[] = [];
@@ -71,4 +50,9 @@ function majorMinor(version: string): [number | undefined, number | undefined] {
 export function remoteRequest(remoteName: string, exposed: string): string {
   const sub = exposed.replace(/^\.\/?/, '');
   return sub ? `${remoteName}/${sub}` : remoteName;
+}
+
+/** The exposed module a wiring `module` names (RHDH's default `PluginRoot` is the package entry `.`). */
+export function exposedModuleOf(remote: Pick<FrontendRemote, 'exposedModules'>, module: string): string {
+  return [module, `./${module}`].find(m => remote.exposedModules.includes(m)) ?? '.';
 }

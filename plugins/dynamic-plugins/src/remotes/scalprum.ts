@@ -6,7 +6,7 @@
  * with a webpack share scope holding the app's singletons (react,
  * react-router, MUI styles), then `container.get(module)`.
  */
-interface WebpackContainer {
+export interface WebpackContainer {
   init(shareScope: ShareScope): Promise<void> | void;
   get(module: string): Promise<() => Record<string, unknown>>;
 }
@@ -18,20 +18,21 @@ export interface HostShared {
 }
 
 const CALLBACK = '__load_plugin_entry__';
-const waiting = new Map<string, (container: WebpackContainer) => void>();
-const containers = new Map<string, Promise<WebpackContainer>>();
 
-function installCallback() {
+/**
+ * Scalprum's registration callback is one global. Each set of containers
+ * puts its own in front of the one it found and passes on the names it does
+ * not wait for, so two loads (two apps in a page, or a load after a live
+ * apply) each get their containers.
+ */
+function installCallback(waiting: Map<string, (container: WebpackContainer) => void>) {
   const w = window as unknown as Record<string, unknown>;
   const previous = w[CALLBACK] as ((name: string, c: WebpackContainer) => void) | undefined;
-  if ((previous as { devportal?: boolean })?.devportal) return;
-  const callback = (name: string, container: WebpackContainer) => {
+  w[CALLBACK] = (name: string, container: WebpackContainer) => {
     const resolve = waiting.get(name);
     if (resolve) resolve(container);
     else previous?.(name, container);
   };
-  (callback as { devportal?: boolean }).devportal = true;
-  w[CALLBACK] = callback;
 }
 
 function injectScript(url: string): Promise<void> {
@@ -59,24 +60,38 @@ export function shareScopeFrom(shared: HostShared): ShareScope {
   return scope;
 }
 
-export function loadScalprumContainer(name: string, loadScripts: string[], shared: HostShared): Promise<WebpackContainer> {
-  let loading = containers.get(name);
-  if (loading) return loading;
-  installCallback();
-  loading = (async () => {
-    const registered = new Promise<WebpackContainer>((resolve, reject) => {
-      waiting.set(name, resolve);
-      setTimeout(() => reject(new Error(`its scripts did not register the container '${name}'`)), 30_000);
-    });
-    await Promise.all(loadScripts.map(injectScript));
-    const container = await registered;
-    waiting.delete(name);
-    await container.init(shareScopeFrom(shared));
-    return container;
-  })();
-  containers.set(name, loading);
-  loading.catch(() => containers.delete(name));
-  return loading;
+export interface ScalprumContainers {
+  /** The container `name` registers, its scripts injected and share scope initialised on first call. */
+  load(name: string, loadScripts: string[], shared: HostShared): Promise<WebpackContainer>;
+}
+
+/** The RHDH-format containers of one load of the app's dynamic plugins. */
+export function createScalprumContainers(): ScalprumContainers {
+  const waiting = new Map<string, (container: WebpackContainer) => void>();
+  const containers = new Map<string, Promise<WebpackContainer>>();
+  let installed = false;
+  return {
+    load(name, loadScripts, shared) {
+      let loading = containers.get(name);
+      if (loading) return loading;
+      if (!installed) installCallback(waiting);
+      installed = true;
+      loading = (async () => {
+        const registered = new Promise<WebpackContainer>((resolve, reject) => {
+          waiting.set(name, resolve);
+          setTimeout(() => reject(new Error(`its scripts did not register the container '${name}'`)), 30_000);
+        });
+        await Promise.all(loadScripts.map(injectScript));
+        const container = await registered;
+        waiting.delete(name);
+        await container.init(shareScopeFrom(shared));
+        return container;
+      })();
+      containers.set(name, loading);
+      loading.catch(() => containers.delete(name));
+      return loading;
+    },
+  };
 }
 
 /** One exposed module of a container; Scalprum modules are named with or without `./`. */

@@ -1,35 +1,11 @@
 import { compatWrapper } from '@backstage/core-compat-api';
-import { appTreeApiRef, useApiHolder, type ApiHolder } from '@backstage/frontend-plugin-api';
+import { useApiHolder } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { ComponentType, isValidElement, lazy, useMemo } from 'react';
-import { PluginBoundary } from '../PluginBoundary';
+import { PluginBoundary } from '../ui/PluginBoundary';
 import type { EntityLike } from './conditions';
-import type { RouteAliasMap } from '../routeAliases';
 import { LegacyPluginContext, legacyApiFactories, mountPointOf } from './LegacyPluginContext';
-import { targetNameOf, type RoutePlugin } from './routeBindings';
-
-/**
- * Loads one export of a plugin's remote (`*`: the whole module); rejects
- * with a reason naming what is missing.
- */
-export type ExportLoader = (module: string, importName: string) => Promise<unknown>;
-
-/**
- * The external routes of a plugin's code, bound by `routeBindings` (see
- * routeBindings.ts); `appPlugins` is called only when they are first computed.
- */
-export type RouteAliasLoader = (appPlugins: () => Map<string, RoutePlugin>) => Promise<RouteAliasMap>;
-
-/** The app's plugins by binding target name (`catalogPlugin`, …), from the app tree. */
-function appPluginsOf(holder: ApiHolder): Map<string, RoutePlugin> {
-  const plugins = new Map<string, RoutePlugin>();
-  const nodes = holder.get(appTreeApiRef)?.getTree().tree.nodes.values() ?? [];
-  for (const node of nodes) {
-    const plugin = node.spec.plugin as (RoutePlugin & { id?: string }) | undefined;
-    if (plugin?.id && !plugins.has(targetNameOf(plugin.id))) plugins.set(targetNameOf(plugin.id), plugin);
-  }
-  return plugins;
-}
+import type { ExportLoader, RouteAliasLoader } from './types';
 
 function asComponent(value: unknown): ComponentType<any> {
   if (typeof value === 'function' || (value && typeof value === 'object' && '$$typeof' in value)) {
@@ -63,7 +39,7 @@ export function LazyExport(props: {
         const Loaded = asComponent(await load(module, importName));
         const mountPoint = routePath === undefined ? undefined : mountPointOf(Loaded);
         const apiFactories = legacyApiFactories(namespace);
-        const aliases = routeAliases ? await routeAliases(() => appPluginsOf(holder)) : undefined;
+        const aliases = routeAliases ? await routeAliases(holder) : undefined;
         return {
           default: (p: object) => (
             <LegacyPluginContext apiFactories={apiFactories} mountPoint={mountPoint} path={routePath} routeAliases={aliases}>

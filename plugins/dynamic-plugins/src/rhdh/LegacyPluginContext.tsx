@@ -1,6 +1,6 @@
 import { useApiHolder, type ApiHolder, type ApiRef } from '@backstage/frontend-plugin-api';
 import { ReactNode, useMemo } from 'react';
-import { ApiHolderProvider, withRouteAliases, type RouteAliasMap } from '../routeAliases';
+import { ApiHolderProvider, withRouteAliases, type RouteAliasMap } from '../nfs/routeAliases';
 
 /** What a legacy `createApiFactory` returns. */
 export interface LegacyApiFactory {

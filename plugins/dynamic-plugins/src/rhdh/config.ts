@@ -2,6 +2,23 @@ import { ConfigReader, type Config } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 
 /**
+ * The keys of `dynamicPlugins.frontend.<name>` DevPortal applies, each by
+ * one handler (rhdh/wiring.tsx). Others are reported and ignored.
+ */
+export const WIRING_KEYS = [
+  'routeBindings',
+  'menuItems',
+  'dynamicRoutes',
+  'entityTabs',
+  'mountPoints',
+  'appIcons',
+  'scaffolderFieldExtensions',
+  'apiFactories',
+] as const;
+
+export type WiringKey = (typeof WIRING_KEYS)[number];
+
+/**
  * RHDH's frontend wiring for one plugin, from
  * `dynamicPlugins.frontend.<scalprum name>` (the format RHDH and VeeCode
  * users bring over unchanged). Only the keys DevPortal acts on are parsed.
@@ -9,6 +26,8 @@ import type { JsonObject } from '@backstage/types';
 export interface PluginWiring {
   /** The key under dynamicPlugins.frontend: the package name without `@`, `/` → `.`. */
   scalprumName: string;
+  /** The keys its config has: the handlers of these run, and keys without one are reported. */
+  keys: string[];
   dynamicRoutes: DynamicRoute[];
   mountPoints: MountPoint[];
   menuItems: Record<string, MenuItem>;
@@ -122,6 +141,7 @@ export function readPluginWiring(name: string, c: Config): PluginWiring {
   const asObject = (value: unknown) => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {});
   return {
     scalprumName: name,
+    keys: c.keys(),
     dynamicRoutes: (c.getOptionalConfigArray('dynamicRoutes') ?? []).map(r => ({
       path: r.getString('path'),
       module: r.getOptionalString('module') ?? DEFAULT_MODULE,

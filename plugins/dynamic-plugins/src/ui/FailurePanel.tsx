@@ -1,9 +1,21 @@
+import { useApiHolder } from '@backstage/frontend-plugin-api';
 import { Alert } from '@backstage/ui';
-import { pluginFailures } from './failures';
+import { useCallback, useSyncExternalStore } from 'react';
+import { pluginFailuresApiRef, type PluginFailure, type PluginFailuresApi } from '../apis/failures';
 
-/** Names every dynamic plugin that failed to load in this page, and why. */
+const NONE: readonly PluginFailure[] = [];
+const noFailures: PluginFailuresApi = { record: () => {}, list: () => NONE, subscribe: () => () => {} };
+
+/**
+ * Names every dynamic plugin that failed to load in this app, and why;
+ * updates when wiring applied on first render (route bindings, form fields)
+ * reports more. Renders nothing in an app without the loader.
+ */
 export function FailurePanel() {
-  const failures = pluginFailures();
+  const api = useApiHolder().get(pluginFailuresApiRef) ?? noFailures;
+  const subscribe = useCallback((listener: () => void) => api.subscribe(listener), [api]);
+  const list = useCallback(() => api.list(), [api]);
+  const failures = useSyncExternalStore(subscribe, list);
   if (failures.length === 0) return null;
   return (
     <Alert

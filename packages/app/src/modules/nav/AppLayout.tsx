@@ -5,7 +5,7 @@ import {
   createExtensionInput,
 } from '@backstage/frontend-plugin-api';
 import { createContext } from 'react';
-import { FailurePanel } from '../../dynamic/FailurePanel';
+import { FailurePanel } from '@devportal/plugin-dynamic-plugins';
 
 /** Whether a header plugin is mounted: the sidebar then leaves the logo to it. */
 export const HeaderPresentContext = createContext(false);

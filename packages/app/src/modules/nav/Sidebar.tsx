@@ -8,14 +8,14 @@ import {
   SidebarSubmenu,
   SidebarSubmenuItem,
 } from '@backstage/core-components';
-import { iconsApiRef, useApi } from '@backstage/frontend-plugin-api';
+import { iconsApiRef, useApi, useApiHolder } from '@backstage/frontend-plugin-api';
 import { NavContentBlueprint, type NavContentNavItem } from '@backstage/plugin-app-react';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
 import SearchIcon from '@material-ui/icons/Search';
-import { byPriorityThenTitle, menuGroup, menuPlacement } from '../../dynamic/wiring/menuOrder';
+import { byPriorityThenTitle, menuOrderApiRef } from '@devportal/plugin-dynamic-plugins';
 import { SidebarLogo } from './SidebarLogo';
 
 /** An icon by name, from the app's icons (those of dynamic plugins' `appIcons` included). */
@@ -34,6 +34,10 @@ function NavLink({ item }: { item: NavContentNavItem }) {
  * `parent` group nested in a submenu under it.
  */
 function PluginMenu({ items }: { items: NavContentNavItem[] }) {
+  // Absent in an app without the dynamic plugins loader: then nothing is placed.
+  const menuOrder = useApiHolder().get(menuOrderApiRef);
+  const menuPlacement = (id: string) => menuOrder?.placement(id);
+  const menuGroup = (name: string) => menuOrder?.group(name);
   const nested = new Map<string, NavContentNavItem[]>();
   const top: Array<{ title: string; priority?: number; element: JSX.Element }> = [];
   for (const item of items) {

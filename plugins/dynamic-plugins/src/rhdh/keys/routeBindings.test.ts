@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { readPluginWiring } from './config';
+import { readPluginWiring } from '../config';
 import { createRouteBinder, targetNameOf } from './routeBindings';
 
 describe('targetNameOf', () => {

@@ -1,13 +1,9 @@
-import type { RouteAliasMap } from '../routeAliases';
-import type { PluginWiring } from './config';
-import type { ExportLoader } from './LazyExport';
-import { mountPointOf } from './LegacyPluginContext';
-
-/** A plugin object as far as route bindings go (legacy `createPlugin` or new-system plugin). */
-export interface RoutePlugin {
-  routes?: Record<string, unknown>;
-  externalRoutes?: Record<string, unknown>;
-}
+import { appTreeApiRef, type ApiHolder } from '@backstage/frontend-plugin-api';
+import type { RouteAliasMap } from '../../nfs/routeAliases';
+import { firstLine } from '../../messages';
+import type { PluginWiring } from '../config';
+import { mountPointOf } from '../LegacyPluginContext';
+import type { ExportLoader, OnProblem, RoutePlugin, WiringHandler } from '../types';
 
 interface BindingRemote {
   wiring: PluginWiring;
@@ -28,7 +24,7 @@ export function targetNameOf(pluginId: string): string {
  * Computed when one of the remote's exports first renders; a binding that
  * names something that does not exist is reported and skipped.
  */
-export function createRouteBinder(remotes: BindingRemote[], onProblem: (name: string, message: string) => void) {
+export function createRouteBinder(remotes: BindingRemote[], onProblem: OnProblem) {
   const targets = new Map<string, { remote: BindingRemote; module: string; importName: string }>();
   for (const remote of remotes) {
     for (const target of remote.wiring.routeBindings.targets) targets.set(target.name, { remote, ...target });
@@ -84,3 +80,30 @@ export function createRouteBinder(remotes: BindingRemote[], onProblem: (name: st
     return aliases;
   };
 }
+
+/** The app's plugins by binding target name (`catalogPlugin`, …), from the app tree. */
+export function appPluginsOf(apis: ApiHolder): Map<string, RoutePlugin> {
+  const plugins = new Map<string, RoutePlugin>();
+  const nodes = apis.get(appTreeApiRef)?.getTree().tree.nodes.values() ?? [];
+  for (const node of nodes) {
+    const plugin = node.spec.plugin as (RoutePlugin & { id?: string }) | undefined;
+    if (plugin?.id && !plugins.has(targetNameOf(plugin.id))) plugins.set(targetNameOf(plugin.id), plugin);
+  }
+  return plugins;
+}
+
+/**
+ * `routeBindings`: the plugin's external routes, bound when its code first
+ * renders (once; the app tree is scanned for targets only then). Runs before
+ * the handlers that create elements, which carry the plugin's aliases.
+ */
+export const routeBindings: WiringHandler = ({ remote }, app) => {
+  if (!app.anyBindings) return;
+  let aliases: Promise<RouteAliasMap> | undefined;
+  remote.routeAliases = apis =>
+    (aliases ??= app.bindRoutes(remote, appPluginsOf(apis)).catch(error => {
+      // Unbound routes render as missing links; the plugin still renders.
+      app.onProblem(remote.label, `routeBindings: ${firstLine(error)}`);
+      return new Map();
+    }));
+};

@@ -1,6 +1,6 @@
 import { attachComponentData, createPlugin } from '@backstage/core-plugin-api';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
-import { legacyFieldOptions } from './scaffolderFields';
+import { legacyFieldOptions } from './scaffolderFieldExtensions';
 
 describe('legacyFieldOptions', () => {
   it('reads the options of a field made by createScaffolderFieldExtension', () => {

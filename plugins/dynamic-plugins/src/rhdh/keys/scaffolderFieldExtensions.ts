@@ -1,6 +1,6 @@
 import { createFormField, FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
-import type { ExportLoader } from './LazyExport';
-import { componentDataOf } from './LegacyPluginContext';
+import { componentDataOf } from '../LegacyPluginContext';
+import type { ExportLoader, OnProblem, WiringHandler } from '../types';
 
 /** Where `createScaffolderFieldExtension` keeps a field's options on the component it returns. */
 const FIELD_EXTENSION_KEY = 'scaffolder.extensions.field.v1';
@@ -34,7 +34,7 @@ export function scaffolderFieldExtension(options: {
   load: ExportLoader;
   module: string;
   importName: string;
-  onProblem(name: string, message: string): void;
+  onProblem: OnProblem;
 }) {
   const { label, load, module, importName, onProblem } = options;
   return FormFieldBlueprint.make({
@@ -52,3 +52,10 @@ export function scaffolderFieldExtension(options: {
     },
   });
 }
+
+/** `scaffolderFieldExtensions`: each exported field extension becomes a field of the scaffolder's forms. */
+export const scaffolderFieldExtensions: WiringHandler = ({ remote, extensions }, app) => {
+  remote.wiring.scaffolderFieldExtensions.forEach((field, index) => {
+    extensions.push(scaffolderFieldExtension({ name: `field-${index}`, label: remote.label, load: remote.load, ...field, onProblem: app.onProblem }));
+  });
+};
