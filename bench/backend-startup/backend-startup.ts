@@ -25,6 +25,7 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { INSTALLER_STATE_FILE } from '@devportal/plugin-dynamic-plugins-common';
 import { stringify } from 'yaml';
 import { runtimeConfig } from '../../e2e/support/backend.ts';
 import { freePort } from '../../e2e/support/ports.ts';
@@ -534,7 +535,7 @@ async function main() {
   for (const [config, root] of [[dynamicYaml, dynamicRoot], [emptyYaml, emptyRoot]]) {
     execFileSync(process.execPath, [cli, 'plugins', 'install', '--config', config, '--root', root], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
   }
-  const state = JSON.parse(fs.readFileSync(path.join(dynamicRoot, '.devportal-installed.json'), 'utf8'));
+  const state = JSON.parse(fs.readFileSync(path.join(dynamicRoot, INSTALLER_STATE_FILE), 'utf8'));
   const installed: Array<{ folder: string; name: string }> = Object.values(state.plugins);
   if (installed.length !== sources.length) throw new Error(`installer installed ${installed.length} of ${sources.length} plugins`);
 
