@@ -3,7 +3,8 @@ import type { JsonObject } from '@backstage/types';
 
 /**
  * The keys of `dynamicPlugins.frontend.<name>` DevPortal applies, each by
- * one handler (rhdh/wiring.tsx). Others are reported and ignored.
+ * one handler (rhdh/wiring.tsx), in this order. Others are reported and
+ * ignored.
  */
 export const WIRING_KEYS = [
   'routeBindings',
