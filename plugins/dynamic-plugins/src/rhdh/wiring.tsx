@@ -33,9 +33,13 @@ export function pluginIdFor(scalprumName: string) {
 }
 
 /**
- * Runs the handler of each key the plugin's wiring has and reports the keys
- * no handler knows; returns the plugin's own extensions (what the handlers
- * add across plugins is in `app`).
+ * Runs the handler of each key the plugin's wiring has and notes the keys no
+ * handler knows in the browser console; returns the plugin's own extensions
+ * (what the handlers add across plugins is in `app`).
+ *
+ * An unknown key is not a failure panel: RHDH packages ship keys DevPortal
+ * leaves out on purpose (`translationResources`, `techdocsAddons`), and the
+ * plugin works without them.
  */
 export function applyWiring(remote: WiredRemote, app: AppWiring, handlers: Readonly<Record<WiringKey, WiringHandler>> = WIRING_HANDLERS) {
   const plugin = { remote, extensions: [] as ExtensionDefinition[] };
@@ -44,7 +48,8 @@ export function applyWiring(remote: WiredRemote, app: AppWiring, handlers: Reado
   }
   for (const key of remote.wiring.keys) {
     if (!(WIRING_KEYS as readonly string[]).includes(key)) {
-      app.onProblem(remote.label, `dynamicPlugins.frontend key ${key} is not supported by DevPortal; it is ignored`);
+      // eslint-disable-next-line no-console
+      console.warn(`${remote.label}: dynamicPlugins.frontend key ${key} is not supported by DevPortal; it is ignored`);
     }
   }
   return plugin.extensions;
