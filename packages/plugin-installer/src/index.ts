@@ -1,14 +1,41 @@
 /**
- * DevPortal's dynamic plugin installer as a library.
+ * DevPortal's dynamic plugin installer as a library: dynamic-plugins.yaml in,
+ * a verified and atomically switched dynamic plugins root out (npm, OCI,
+ * local folders); publishing plugins as npm packages or OCI images beside it.
+ *
+ * Safe to run in-process: nothing here exits, prints or reads the current
+ * folder (paths are absolute options, progress goes to a `log` callback,
+ * user-facing failures are `InstallError`s with a stable `code`).
+ *
+ * This module loads only what an unchanged install needs (`devportal plugins
+ * install` runs at every start); the rest is loaded on first call.
  *
  * @packageDocumentation
  */
+import type { NpmPublishOptions } from './publish/npmPackage';
+import type { OciPublishOptions } from './publish/ociImage';
+
 export { InstallError } from './errors';
 export { installPlugins, readState, APP_CONFIG_FILE, STATE_FILE } from './install';
-export type { InstallOptions, InstallOutcome, PluginOutcome, PluginStatus } from './install';
+export type { InstallOptions, InstallOutcome, PluginOutcome, PluginStatus, InstallState } from './install';
+export type { LockOptions } from './activate';
+export type { InstalledRecord, SourceKind } from './sources/types';
 export { readNpmSettings, redact } from './sources/npmrc';
 export type { NpmSettings } from './sources/npmrc';
-export { publishNpmPackage } from './publish/npmPackage';
-export type { NpmPublishOptions } from './publish/npmPackage';
-export { publishOciImage } from './publish/ociImage';
-export type { OciPublishOptions } from './publish/ociImage';
+export type { NpmPublishOptions, OciPublishOptions };
+
+/**
+ * Publishes a package folder to an npm registry (npm's publish protocol,
+ * .npmrc authentication); resolves to its name, version and integrity.
+ */
+export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ name: string; version: string; integrity: string }> {
+  return (await import('./publish/npmPackage')).publishNpmPackage(options);
+}
+
+/**
+ * Publishes plugin package folders as one OCI image in RHDH's layout;
+ * resolves to the manifest digest and the plugin folders.
+ */
+export async function publishOciImage(options: OciPublishOptions): Promise<{ digest: string; plugins: string[] }> {
+  return (await import('./publish/ociImage')).publishOciImage(options);
+}

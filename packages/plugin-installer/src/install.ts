@@ -1,22 +1,26 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomically } from './files';
 import { acquireLock, createStaging, recover, switchRoot, type LockOptions } from './activate';
-import { isLocalPath, type ResolvedPlugin } from './config/layers';
 import { InstallError } from './errors';
-import { localFingerprint, localSource } from './sources/local';
-import { npmSource } from './sources/npm';
+import { writeFileAtomically } from './files';
+import { localFingerprint } from './sources/local';
 import { readNpmSettings } from './sources/npmrc';
-import { ociSource } from './sources/oci';
-import type { InstalledRecord, InstallSettings, PluginSource } from './sources/types';
+import type { InstalledRecord, InstallSettings } from './sources/types';
 import { hashInputs, isIntact, readState, STATE_FILE, type InstallState } from './state';
 
 export const APP_CONFIG_FILE = 'app-config.dynamic-plugins.yaml';
 export { STATE_FILE, readState };
+export type { InstallState };
 
+/**
+ * Everything an install depends on is an option: nothing is read from the
+ * current folder, nothing is printed, nothing exits, so a backend can run it
+ * in-process.
+ */
 export interface InstallOptions {
+  /** The top-level dynamic-plugins.yaml; an absolute path. */
   configFile: string;
+  /** The dynamic plugins root; an absolute path. */
   root: string;
   concurrency?: number;
   skipIntegrity?: boolean;
@@ -25,8 +29,10 @@ export interface InstallOptions {
   maxArchiveBytes?: number;
   network?: Partial<InstallSettings['network']>;
   lock?: LockOptions;
-  /** Per-plugin progress, for a terminal. */
-  onProgress?(message: string): void;
+  /** Environment for .npmrc, `npm_config_*` and registry auth files (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Per-plugin progress (one line each), e.g. for a terminal or a logger. */
+  log?(message: string): void;
 }
 
 export type PluginStatus = 'installed' | 'unchanged' | 'disabled' | 'failed';
@@ -54,8 +60,10 @@ export interface InstallOutcome {
  * app-config. Unchanged plugins are not fetched again.
  */
 export async function installPlugins(options: InstallOptions): Promise<InstallOutcome> {
-  const root = path.resolve(options.root);
-  const configFile = path.resolve(options.configFile);
+  const root = absolute(options.root, 'root');
+  const configFile = absolute(options.configFile, 'configFile');
+  const log = options.log ?? (() => {});
+  const env = options.env ?? process.env;
   const settingsKey = {
     skipIntegrity: options.skipIntegrity ?? false,
     insecureRegistries: options.insecureRegistries ?? [],
@@ -64,7 +72,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
   };
   const lock = await acquireLock(root, {
     ...options.lock,
-    onWait: owner => options.onProgress?.(`waiting for another installer (${owner})`),
+    onWait: owner => log(`waiting for another installer (${owner})`),
   });
   let staging: Promise<string> | undefined;
   // Created on first fetch: an unchanged re-run touches nothing but the app-config.
@@ -77,7 +85,8 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
       return unchangedOutcome(root, configFile, previous);
     }
 
-    // Parsing is loaded here, not at the top: the check above needs none of it.
+    // Parsing and fetching are loaded here, not at the top: the check above needs none of it.
+    const { checksOffline, findFolderClash, installOne, mapLimit } = await import('./installOne');
     const { resolvePluginConfig } = await import('./config/layers');
     const { mergePluginConfigs } = await import('./config/merge');
     const { default: YAML } = await import('yaml');
@@ -93,10 +102,11 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
           await fs.mkdir(path.join(dir, '.downloads'), { recursive: true });
           return path.join(dir, '.downloads');
         })),
-      npm: readNpmSettings(path.dirname(configFile)),
+      npm: readNpmSettings(path.dirname(configFile), env),
       network: { timeoutMs: 60_000, retries: 3, minBackoffMs: 500, ...options.network },
+      env,
       cache: new Map(),
-      log: message => options.onProgress?.(message),
+      log,
     };
     const previousRecords = previous?.plugins ?? {};
     const outcomes = await mapLimit(config.plugins, options.concurrency ?? 4, plugin =>
@@ -118,7 +128,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
       version: 1,
       files: config.files,
       inputs: await hashInputs(config.files, settingsKey),
-      offline: config.plugins.every(p => !p.isEnabled || p.preInstalled || sourceFor(p).checksOffline(p)),
+      offline: config.plugins.every(checksOffline),
       plugins: Object.fromEntries(kept.map(o => [o.key, o.record!])),
       disabled: outcomes.filter(o => o.status === 'disabled').map(o => ({ key: o.key, package: o.package })),
       warnings: config.warnings,
@@ -177,101 +187,10 @@ async function writeIfChanged(file: string, content: string) {
   if (current !== content) await writeFileAtomically(file, content);
 }
 
-async function installOne(
-  plugin: ResolvedPlugin,
-  previous: Record<string, InstalledRecord>,
-  root: string,
-  getStaging: () => Promise<string>,
-  settings: InstallSettings,
-): Promise<PluginOutcome> {
-  const base = { key: plugin.key, package: plugin.package };
-  if (!plugin.isEnabled) return { ...base, status: 'disabled' };
-  try {
-    if (plugin.preInstalled && !isLocalPath(plugin.package)) {
-      return { ...base, status: 'unchanged', record: await findPreInstalled(plugin, root) };
-    }
-    const source = sourceFor(plugin);
-    const sourceFingerprint = await source.fingerprint(plugin, settings);
-    const fingerprint = sourceFingerprint
-      ? hash(JSON.stringify([plugin.package, plugin.integrity, plugin.pullPolicy, plugin.preInstalled, sourceFingerprint]))
-      : `forced:${crypto.randomUUID()}`;
-    const old = previous[plugin.key];
-    if (old && old.fingerprint === fingerprint && (await isIntact(root, old))) {
-      return { ...base, status: 'unchanged', record: old };
-    }
-    settings.log(`${plugin.package}: fetching (${source.kind})`);
-    const staging = await getStaging();
-    const fetchDir = path.join(staging, `.fetch-${crypto.randomUUID()}`);
-    await fs.mkdir(fetchDir);
-    const fetched = await source.fetch({ plugin, stagingDir: fetchDir, settings });
-    const target = path.join(staging, fetched.record.folder);
-    await fs.rename(fetched.dir, target).catch(() => {
-      throw new InstallError(`${plugin.package}: another plugin is also installed as ${fetched.record.folder}`, 'FOLDER_CLASH');
-    });
-    settings.log(`${plugin.package}: installed ${fetched.record.name}@${fetched.record.version}`);
-    return {
-      ...base,
-      status: 'installed',
-      record: { ...fetched.record, key: plugin.key, package: plugin.package, fingerprint, sourceFingerprint },
-    };
-  } catch (error) {
-    const e = error instanceof InstallError ? error : new InstallError(`${plugin.package}: ${(error as Error).message}`, 'INSTALL_FAILED');
-    return { ...base, status: 'failed', error: { code: e.code, message: e.message } };
+function absolute(file: string, option: string): string {
+  if (!path.isAbsolute(file)) {
+    throw new InstallError(`installPlugins: '${option}' must be an absolute path, not '${file}'`, 'INVALID_OPTIONS');
   }
-}
-
-/**
- * `preInstalled: true` for a package that is not a local folder: it must
- * already be in the root (put there by an image build, say). Nothing is
- * fetched; its config is merged all the same.
- */
-async function findPreInstalled(plugin: ResolvedPlugin, root: string): Promise<InstalledRecord> {
-  const wanted = plugin.key.includes('@npm:') ? plugin.key.split('@npm:')[1] : plugin.key;
-  for (const folder of await fs.readdir(root)) {
-    if (folder.startsWith('.')) continue;
-    const pkg = await fs
-      .readFile(path.join(root, folder, 'package.json'), 'utf8')
-      .then(text => JSON.parse(text), () => undefined);
-    if (pkg?.name === wanted) {
-      return { key: plugin.key, package: plugin.package, folder, name: pkg.name, version: pkg.version, source: 'local', fingerprint: 'preinstalled' };
-    }
-  }
-  throw new InstallError(`${plugin.package}: marked preInstalled but no folder in ${root} holds ${wanted}`, 'PREINSTALLED_MISSING');
-}
-
-function sourceFor(plugin: ResolvedPlugin): PluginSource {
-  if (plugin.package.startsWith('oci://')) return ociSource;
-  if (isLocalPath(plugin.package) && !isTarball(plugin.package)) return localSource;
-  return npmSource;
-}
-
-const isTarball = (spec: string) => spec.endsWith('.tgz') || spec.endsWith('.tar.gz');
-
-function findFolderClash(outcomes: PluginOutcome[]): PluginOutcome | undefined {
-  const seen = new Map<string, PluginOutcome>();
-  for (const outcome of outcomes) {
-    const other = seen.get(outcome.record!.folder);
-    if (other) {
-      const message = `${outcome.package} and ${other.package} would both be installed as ${outcome.record!.folder}`;
-      return { key: outcome.key, package: outcome.package, status: 'failed', error: { code: 'FOLDER_CLASH', message } };
-    }
-    seen.set(outcome.record!.folder, outcome);
-  }
-  return undefined;
-}
-
-const hash = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
-
-/** Runs `fn` over `items` with at most `limit` at a time, keeping order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  });
-  await Promise.all(workers);
-  return results;
+  // Already absolute: resolving only normalises (no current folder involved).
+  return path.resolve(file);
 }

@@ -1,31 +1,26 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { InstalledRecord } from './sources/types';
+import {
+  INSTALLER_STATE_FILE,
+  parseInstallState,
+  type InstallState,
+  type InstalledRecord,
+} from '@devportal/plugin-dynamic-plugins-common';
 
-export const STATE_FILE = '.devportal-installed.json';
+/*
+ * The root's record of what is installed (`.devportal-installed.json`): its
+ * shape and parser are the shared contract, because the backend loader and
+ * the admin API read the same file.
+ */
 
-/** What the root holds, written by each successful install. */
-export interface InstallState {
-  version: 1;
-  /** The config files read (top-level first) and a hash of their contents and the options that matter. */
-  files: string[];
-  inputs: string;
-  /** True when every enabled plugin can be re-checked without a registry (pinned or local). */
-  offline: boolean;
-  plugins: Record<string, InstalledRecord>;
-  disabled: Array<{ key: string; package: string }>;
-  /** The config's warnings, repeated by a re-run that skips parsing. */
-  warnings: string[];
-}
+export const STATE_FILE = INSTALLER_STATE_FILE;
+export type { InstallState };
 
+/** The root's state, or `undefined` when there is none we can read (a newer installer, a truncated file). */
 export async function readState(root: string): Promise<InstallState | undefined> {
-  try {
-    const state = JSON.parse(await fs.readFile(path.join(root, STATE_FILE), 'utf8'));
-    return state?.version === 1 ? state : undefined;
-  } catch {
-    return undefined;
-  }
+  const text = await fs.readFile(path.join(root, STATE_FILE), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : parseInstallState(text);
 }
 
 /** A hash of the config files' contents and the install options. */

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InstallError, installPlugins, type InstallOutcome } from '@devportal/plugin-installer';
 
 interface InstallCommandOptions {
@@ -20,13 +21,13 @@ export async function installCommand(options: InstallCommandOptions) {
   let outcome: InstallOutcome;
   try {
     outcome = await installPlugins({
-      configFile: options.config,
-      root: options.root,
+      configFile: path.resolve(options.config),
+      root: path.resolve(options.root),
       concurrency: positiveInt(options.concurrency, '--concurrency'),
       skipIntegrity: options.skipIntegrity || process.env.SKIP_INTEGRITY_CHECK === 'true',
       insecureRegistries: options.insecureRegistry,
       maxEntryBytes: positiveInt(options.maxEntrySize, '--max-entry-size'),
-      onProgress: quiet ? undefined : message => process.stderr.write(`  ${message}\n`),
+      log: quiet ? undefined : message => process.stderr.write(`  ${message}\n`),
     });
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;

@@ -15,7 +15,7 @@ export async function publishCommand(dirs: string[], options: PublishCommandOpti
   if (!options.oci === !options.npm) throw new Error('say where to publish: --oci oci://host/repo:tag or --npm <registry URL>');
   try {
     if (options.oci) {
-      const result = await publishOciImage({ reference: options.oci, pluginDirs: dirs, insecureRegistries: options.insecureRegistry });
+      const result = await publishOciImage({ reference: options.oci, pluginDirs: dirs, baseDir: process.cwd(), insecureRegistries: options.insecureRegistry });
       process.stdout.write(
         options.json ? `${JSON.stringify(result)}\n` : `Published ${result.plugins.join(', ')} to ${options.oci} (${result.digest})\n`,
       );
@@ -24,7 +24,7 @@ export async function publishCommand(dirs: string[], options: PublishCommandOpti
     const npm = readNpmSettings(process.cwd());
     const published = [];
     for (const dir of dirs) {
-      const result = await publishNpmPackage({ dir, registry: options.npm!, npm });
+      const result = await publishNpmPackage({ dir, baseDir: process.cwd(), registry: options.npm!, npm });
       published.push(result);
       if (!options.json) process.stdout.write(`Published ${result.name}@${result.version} to ${options.npm} (integrity ${result.integrity})\n`);
     }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InstallError } from '../errors';
-import { resolvePluginConfig, pluginKey } from './layers';
+import { classifySpec } from '../spec/classify';
+import { resolvePluginConfig } from './layers';
 import { mergePluginConfigs } from './merge';
 import { parsePluginConfig } from './parse';
 
@@ -88,7 +89,7 @@ describe('pluginKey', () => {
     ['oci://127.0.0.1:5000/org/plugins@sha256:abcd!foo', 'oci://127.0.0.1:5000/org/plugins!foo'],
     ['oci://127.0.0.1:5000/org/plugins:{{inherit}}!foo', 'oci://127.0.0.1:5000/org/plugins!foo'],
   ])('identifies %s as %s', (spec, key) => {
-    expect(pluginKey(spec)).toBe(key);
+    expect(classifySpec(spec).key).toBe(key);
   });
 });
 
@@ -171,7 +172,7 @@ describe('resolvePluginConfig', () => {
 
 describe('mergePluginConfigs', () => {
   const plugin = (key: string, pluginConfig: Record<string, unknown>, isEnabled = true) =>
-    ({ key, package: key, pluginConfig, isEnabled, locations: [], keyLocations: {}, location: { file: 'f', line: 1, col: 1 } });
+    ({ key, package: key, spec: classifySpec(key), pluginConfig, isEnabled, locations: [], keyLocations: {}, location: { file: 'f', line: 1, col: 1 } });
 
   it('deep-merges the config of enabled plugins only', () => {
     expect(

@@ -1,4 +1,5 @@
 import { InstallError } from '../errors';
+import { classifySpec, type PluginSpec } from '../spec/classify';
 import {
   formatLocation,
   readPluginConfigFile,
@@ -12,6 +13,8 @@ const INHERIT = '{{inherit}}';
 export interface ResolvedPlugin extends PluginEntry {
   /** Identity across layers: the package without its version (RHDH's rule). */
   key: string;
+  /** The effective `package`, classified (after `{{inherit}}` is resolved). */
+  spec: PluginSpec;
   /** Whether it is to be installed: `enabled` wins over `disabled`. */
   isEnabled: boolean;
   /** Every entry that contributed, lowest layer first. */
@@ -58,7 +61,7 @@ export async function resolvePluginConfig(topFile: string): Promise<ResolvedConf
   for (const level of [included, top.plugins]) {
     const seen = new Map<string, PluginEntry>();
     for (const entry of level) {
-      const key = pluginKey(entry.package);
+      const key = classifySpec(entry.package).key;
       const twin = seen.get(key);
       if (twin) {
         throw new InstallError(
@@ -107,6 +110,7 @@ function layer(
   return {
     ...merged,
     key,
+    spec: classifySpec(merged.package),
     isEnabled: isEnabled(merged, entry),
     locations: [...(lower?.locations ?? []), entry.location],
   };
@@ -121,43 +125,4 @@ function isEnabled(merged: PluginEntry, entry: PluginEntry): boolean {
   if (entry.disabled !== undefined) return !entry.disabled;
   if (merged.enabled !== undefined) return merged.enabled;
   return merged.disabled !== true;
-}
-
-/**
- * The identity of a plugin across layers, following RHDH: an npm spec without
- * its version (`@scope/name@1.2.3` → `@scope/name`, `alias@npm:pkg@1` →
- * `alias@npm:pkg`), an OCI image without tag or digest plus its `!plugin-dir`,
- * local paths and tarball URLs as written.
- */
-export function pluginKey(spec: string): string {
-  const trimmed = spec.trim();
-  if (trimmed.startsWith('oci://')) {
-    const [image, pluginDir = ''] = trimmed.slice('oci://'.length).split('!');
-    const withoutDigest = image.split('@')[0];
-    const lastSlash = withoutDigest.lastIndexOf('/');
-    const tagColon = withoutDigest.indexOf(':', lastSlash + 1);
-    const repository = tagColon >= 0 ? withoutDigest.slice(0, tagColon) : withoutDigest;
-    return `oci://${repository}!${pluginDir}`;
-  }
-  if (isLocalPath(trimmed) || /^(https?|file):/.test(trimmed) || trimmed.endsWith('.tgz') || trimmed.endsWith('.tar.gz')) {
-    return trimmed;
-  }
-  const aliasAt = trimmed.indexOf('@npm:');
-  if (aliasAt > 0) {
-    return `${trimmed.slice(0, aliasAt)}@npm:${npmName(trimmed.slice(aliasAt + '@npm:'.length))}`;
-  }
-  if (trimmed.startsWith('git') || trimmed.includes('#')) {
-    return trimmed.split('#')[0];
-  }
-  return npmName(trimmed);
-}
-
-/** `@scope/name@range` → `@scope/name`; `name@tag` → `name`. */
-function npmName(spec: string): string {
-  const versionAt = spec.indexOf('@', spec.startsWith('@') ? 1 : 0);
-  return versionAt > 0 ? spec.slice(0, versionAt) : spec;
-}
-
-export function isLocalPath(spec: string): boolean {
-  return spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/') || spec === '.';
 }

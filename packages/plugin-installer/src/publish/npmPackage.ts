@@ -4,11 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { InstallError } from '../errors';
+import { resolveFrom } from '../files';
 import { redact } from '../sources/npmrc';
 
 export interface NpmPublishOptions {
-  /** A package folder, e.g. the output of `plugin export`. */
+  /** A package folder, e.g. the output of `plugin export`; relative to `baseDir` unless absolute. */
   dir: string;
+  /** Where a relative `dir` is found (the library never assumes the current folder). */
+  baseDir?: string;
   /** The registry URL. */
   registry: string;
   /** npm settings (.npmrc keys: tokens per registry, proxy...). */
@@ -23,13 +26,14 @@ export interface NpmPublishOptions {
  * dependencies (`bundleDependencies`).
  */
 export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ name: string; version: string; integrity: string }> {
-  const manifest = JSON.parse(await fs.readFile(path.join(options.dir, 'package.json'), 'utf8').catch(() => 'null'));
+  const dir = resolveFrom(options.baseDir, options.dir);
+  const manifest = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8').catch(() => 'null'));
   if (!manifest?.name || !manifest?.version) {
     throw new InstallError(`${options.dir}: not a package folder (no package.json with name and version)`, 'NOT_A_PACKAGE');
   }
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'devportal-npm-publish-'));
   try {
-    await fs.cp(options.dir, path.join(work, 'package'), { recursive: true, verbatimSymlinks: true });
+    await fs.cp(dir, path.join(work, 'package'), { recursive: true, verbatimSymlinks: true });
     const file = path.join(work, 'package.tgz');
     await tar.create({ gzip: true, cwd: work, file, portable: true }, ['package']);
     const tarball = await fs.readFile(file);

@@ -3,14 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { InstallError } from '../errors';
+import { resolveFrom } from '../files';
 import { encodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION } from '../oci/annotations';
 import { pushImage } from './push';
 
 export interface OciPublishOptions {
   /** `oci://host[:port]/repo:tag` (no `!dir`: the image holds every given plugin). */
   reference: string;
-  /** Plugin package folders; each becomes a top-level folder of the image. */
+  /** Plugin package folders, relative to `baseDir` unless absolute; each becomes a top-level folder of the image. */
   pluginDirs: string[];
+  /** Where relative `pluginDirs` are found (the library never assumes the current folder). */
+  baseDir?: string;
   insecureRegistries?: string[];
 }
 
@@ -28,12 +31,13 @@ export async function publishOciImage(options: OciPublishOptions): Promise<{ dig
   try {
     const plugins = [];
     for (const dir of options.pluginDirs) {
-      const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8').catch(() => 'null'));
+      const source = resolveFrom(options.baseDir, dir);
+      const pkg = JSON.parse(await fs.readFile(path.join(source, 'package.json'), 'utf8').catch(() => 'null'));
       if (!pkg?.name || !pkg?.version) {
         throw new InstallError(`${dir}: not a package folder (no package.json with name and version)`, 'NOT_A_PACKAGE');
       }
-      const folder = path.basename(path.resolve(dir));
-      await fs.cp(dir, path.join(work, 'layer', folder), { recursive: true, verbatimSymlinks: true });
+      const folder = path.basename(source);
+      await fs.cp(source, path.join(work, 'layer', folder), { recursive: true, verbatimSymlinks: true });
       plugins.push({ path: folder, packageInfo: { name: pkg.name, version: pkg.version, backstage: pkg.backstage } });
     }
     const layer = path.join(work, 'layer.tar.gz');

@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isLocalPath, type ResolvedPlugin } from '../config/layers';
+import type { ResolvedPlugin } from '../config/layers';
 import { InstallError } from '../errors';
-import { verifyFileIntegrity } from '../verify/integrity';
+import { isExactVersion, isOnThisMachine, type SpecFor } from '../spec/classify';
+import { checkPinAgainstPublished, verifyArtifact } from '../verify/artifact';
 import { redact } from './npmrc';
-import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
+import type { FetchRequest, FetchResult, InstallSettings, PluginSource, SourcePlugin } from './types';
+
+type NpmSpec = SpecFor<'npm'>;
 
 /**
  * pacote takes ~0.2 s to load; an unchanged re-run of pinned packages never
@@ -13,45 +15,41 @@ import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from '.
  */
 const loadPacote = () => import('pacote').then(m => (m as any).default ?? m) as Promise<typeof import('pacote')>;
 
-/** An exact version: the only npm spec whose content cannot change. */
-const EXACT_VERSION = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-
 /**
- * Packages from npm registries (and tarball URLs), resolved and fetched with
- * npm's own libraries. Lifecycle scripts never run: the tarball is only
- * extracted. Integrity is required unless skipped, and the downloaded bytes
- * are checked against it before extraction: by pacote, and again by our own
- * `verifyFileIntegrity` whatever pacote does.
+ * Packages from npm registries (and tarball URLs, local tarballs, git),
+ * resolved and fetched with npm's own libraries. Lifecycle scripts never run:
+ * the tarball is only extracted. Integrity is required unless skipped (or the
+ * tarball is on this machine); a pin that disagrees with the registry fails
+ * before the download, and the downloaded bytes are checked before
+ * extraction: by pacote, and again by `verifyArtifact` whatever pacote does.
  */
-export const npmSource: PluginSource = {
+export const npmSource: PluginSource<'npm'> = {
   kind: 'npm',
 
-  checksOffline(plugin) {
-    return !plugin.forceDownload && plugin.pullPolicy !== 'Always' && EXACT_VERSION.test(plugin.package) && !!plugin.integrity;
+  checksOffline({ plugin, spec }) {
+    return !plugin.forceDownload && plugin.pullPolicy !== 'Always' && isExactVersion(spec) && !!plugin.integrity;
   },
 
-  async fingerprint(plugin, settings) {
+  async fingerprint(target, settings) {
+    const { plugin } = target;
     if (plugin.forceDownload) return undefined;
-    if (this.checksOffline(plugin)) {
+    if (this.checksOffline(target)) {
       return `npm:${plugin.package}:${plugin.integrity}`;
     }
     // A range, a dist-tag or Always: ask the registry which version that is
     // now (metadata only, no tarball).
-    const manifest = await resolveManifest(plugin, settings);
+    const manifest = await resolveManifest(target, settings);
     return `npm:${manifest.name}@${manifest.version}:${manifest._integrity}`;
   },
 
-  async fetch({ plugin, stagingDir, settings }: FetchRequest): Promise<FetchResult> {
-    const integrity = requireIntegrity(plugin, settings);
-    const manifest = await resolveManifest(plugin, settings);
-    if (integrity && manifest._integrity && !sameIntegrity(integrity, manifest._integrity)) {
-      throw new InstallError(
-        `${plugin.package}: the registry publishes integrity ${manifest._integrity}, dynamic-plugins.yaml expects ${integrity}`,
-        'INTEGRITY_MISMATCH',
-      );
+  async fetch({ plugin, spec, stagingDir, settings }: FetchRequest<'npm'>): Promise<FetchResult> {
+    const pin = requireIntegrity(plugin, spec, settings);
+    const manifest = await resolveManifest({ plugin, spec }, settings);
+    if (pin) {
+      await reported(plugin, settings, async () => checkPinAgainstPublished(pin, manifest._integrity, plugin.package));
     }
     const tarball = path.join(await settings.downloads(), `${crypto.randomUUID()}.tgz`);
-    const expected = integrity ?? manifest._integrity;
+    const expected = pin ?? manifest._integrity;
     const pacote = await loadPacote();
     const options = await pacoteOptions(settings);
     await npmCall(plugin, settings, () =>
@@ -61,7 +59,9 @@ export const npmSource: PluginSource = {
         integrity: expected,
       }),
     );
-    if (expected) await verifyTarball(plugin, settings, tarball, expected);
+    await reported(plugin, settings, () =>
+      verifyArtifact({ kind: 'npm-tarball', file: tarball, integrity: expected, required: !!pin, subject: 'the downloaded tarball' }),
+    );
     const folder = `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}`;
     const dir = path.join(stagingDir, folder);
     const { extractTarball } = await import('../extract');
@@ -83,10 +83,9 @@ export const npmSource: PluginSource = {
   },
 };
 
-function requireIntegrity(plugin: ResolvedPlugin, settings: InstallSettings): string | undefined {
+function requireIntegrity(plugin: ResolvedPlugin, spec: NpmSpec, settings: InstallSettings): string | undefined {
   // A tarball on this machine is as trusted as a local folder; remote ones need integrity.
-  const local = isLocalPath(plugin.package);
-  if (plugin.integrity || settings.skipIntegrity || plugin.preInstalled || local) return plugin.integrity;
+  if (plugin.integrity || settings.skipIntegrity || plugin.preInstalled || isOnThisMachine(spec)) return plugin.integrity;
   throw new InstallError(
     `${plugin.package}: no 'integrity' given; remote packages need one (e.g. from 'npm view ${plugin.package} dist.integrity'), or run with --skip-integrity`,
     'INTEGRITY_MISSING',
@@ -94,32 +93,24 @@ function requireIntegrity(plugin: ResolvedPlugin, settings: InstallSettings): st
 }
 
 /**
- * Our own check of the downloaded bytes before extraction, so that it does
- * not depend on what pacote checks. Errors keep their code (e.g.
- * `INTEGRITY_MISMATCH`) and start with the package spec; a tarball that fails
- * is deleted.
+ * Runs a check; its failure keeps its code (e.g. `INTEGRITY_MISMATCH`) and
+ * starts with the package spec, with no token in it.
  */
-async function verifyTarball(plugin: ResolvedPlugin, settings: InstallSettings, tarball: string, sri: string) {
+async function reported<T>(plugin: ResolvedPlugin, settings: InstallSettings, check: () => Promise<T>): Promise<T> {
   try {
-    await verifyFileIntegrity(tarball, sri, { subject: 'the downloaded tarball' });
+    return await check();
   } catch (error) {
-    await fs.rm(tarball, { force: true }).catch(() => undefined);
     if (!(error instanceof InstallError)) throw error;
-    throw new InstallError(redact(`${plugin.package}: ${error.message}`, settings.npm.secrets), error.code);
+    const message = error.message.startsWith(`${plugin.package}: `) ? error.message : `${plugin.package}: ${error.message}`;
+    throw new InstallError(redact(message, settings.npm.secrets), error.code);
   }
 }
 
-/** Two SRI strings match when they share one algorithm-and-hash pair. */
-function sameIntegrity(a: string, b: string): boolean {
-  const hashes = new Set(b.split(/\s+/));
-  return a.split(/\s+/).some(hash => hashes.has(hash));
-}
-
-async function resolveManifest(plugin: ResolvedPlugin, settings: InstallSettings) {
+async function resolveManifest({ plugin, spec }: SourcePlugin<'npm'>, settings: InstallSettings) {
   const pacote = await loadPacote();
   const options = await pacoteOptions(settings);
   return npmCall(plugin, settings, () =>
-    pacote.manifest(plugin.package, { ...options, fullMetadata: false }),
+    pacote.manifest(spec.spec, { ...options, fullMetadata: false }),
   );
 }
 

@@ -2,37 +2,38 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { InstallError } from '../errors';
-import { parseOciReference } from '../oci/reference';
 import type { OciClient, OciReference, PulledManifest } from '../oci';
+import { formatOciReference } from '../oci/reference';
+import { verifyArtifact } from '../verify/artifact';
 import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
 
 /**
  * Plugins from OCI images (RHDH's layout: one layer holding a folder per
  * plugin, listed in the `io.backstage.dynamic-packages` annotation). Each
  * image is pulled once per run however many plugins come from it, and every
- * blob is checked against its digest before it is extracted.
+ * blob passes `verifyArtifact` (its digest) before it is extracted.
  */
-export const ociSource: PluginSource = {
+export const ociSource: PluginSource<'oci'> = {
   kind: 'oci',
 
-  checksOffline(plugin) {
+  checksOffline({ plugin, spec }) {
     if (plugin.forceDownload) return false;
-    const ref = parseOciReference(plugin.package);
+    const ref = spec.reference;
     const always = plugin.pullPolicy === 'Always' || (!plugin.pullPolicy && ref.tag === 'latest');
     return !!ref.digest || !always;
   },
 
-  async fingerprint(plugin, settings) {
+  async fingerprint(target, settings) {
+    const { plugin, spec } = target;
     if (plugin.forceDownload) return undefined;
-    const ref = parseOciReference(plugin.package);
-    if (this.checksOffline(plugin)) return `oci:${plugin.package}`;
+    if (this.checksOffline(target)) return `oci:${plugin.package}`;
     // Always: what the tag points at now (a HEAD request, no download).
-    const digest = await (await clientFor(settings)).headManifestDigest(ref);
+    const digest = await (await clientFor(settings)).headManifestDigest(spec.reference);
     return `oci:${plugin.package}:${digest}`;
   },
 
-  async fetch({ plugin, stagingDir, settings }: FetchRequest): Promise<FetchResult> {
-    const ref = parseOciReference(plugin.package);
+  async fetch({ plugin, spec, stagingDir, settings }: FetchRequest<'oci'>): Promise<FetchResult> {
+    const ref = spec.reference;
     const image = await pullImage(ref, settings);
     // Loaded on first use: an unchanged re-run never talks to a registry.
     const { choosePluginPath } = await import('../oci/annotations');
@@ -86,6 +87,7 @@ function pullImage(ref: OciReference, settings: InstallSettings): Promise<Pulled
       for (const layer of manifest.layers) {
         const file = path.join(await settings.downloads(), `${crypto.randomUUID()}.layer`);
         await client.fetchBlob(ref, layer.digest, file, { maxBytes: settings.maxArchiveBytes, expectedSize: layer.size });
+        await verifyArtifact({ kind: 'oci-blob', file, digest: layer.digest, subject: `layer ${layer.digest} of ${formatOciReference(ref)}` });
         layers.push(file);
       }
       return { manifest, layers };
@@ -107,6 +109,7 @@ async function clientFor(settings: InstallSettings): Promise<OciClient> {
       timeoutMs: settings.network.timeoutMs,
       retries: settings.network.retries,
       retryBaseDelayMs: settings.network.minBackoffMs,
+      env: settings.env,
     });
     clients.set(settings, client);
   }

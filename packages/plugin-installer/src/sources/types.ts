@@ -1,23 +1,20 @@
+import type { InstalledRecord as SharedInstalledRecord, SourceKind } from '@devportal/plugin-dynamic-plugins-common';
 import type { ResolvedPlugin } from '../config/layers';
+import type { SpecFor } from '../spec/classify';
 
-export type SourceKind = 'npm' | 'oci' | 'local';
+export type { SourceKind };
 
-/** What an installed plugin folder holds and where it came from. */
-export interface InstalledRecord {
-  key: string;
-  package: string;
-  folder: string;
-  name: string;
-  version: string;
-  source: SourceKind;
-  integrity?: string;
-  digest?: string;
-  /** Fingerprint of the entry (minus pluginConfig) and, for local ones, of the source folder. */
-  fingerprint: string;
-  /** The source's own part of the fingerprint (e.g. a local folder's content hash). */
-  sourceFingerprint?: string;
-  /** For local plugins: the folder it was copied from. */
-  sourceDir?: string;
+/**
+ * What an installed plugin folder holds and where it came from: the shared
+ * record, plus what only the installer writes.
+ */
+export interface InstalledRecord extends SharedInstalledRecord {
+  /**
+   * For a local folder: `sha256:<hex>` of the installed copy's content
+   * (`verify/folderHash.ts`). Recorded, not verified: a local folder has no
+   * pin to check it against.
+   */
+  contentHash?: string;
 }
 
 export interface InstallSettings {
@@ -33,13 +30,20 @@ export interface InstallSettings {
   npm: { options: Record<string, unknown>; secrets: string[] };
   /** Per-request timeout and retries for registries. */
   network: { timeoutMs: number; retries: number; minBackoffMs: number };
+  /** Environment for registry credentials (REGISTRY_AUTH_FILE, DOCKER_CONFIG…). */
+  env: NodeJS.ProcessEnv;
   /** Work shared by plugins of one run, e.g. an OCI image pulled once. */
   cache: Map<string, Promise<unknown>>;
   log(message: string): void;
 }
 
-export interface FetchRequest {
+/** A plugin with its spec narrowed to what one source fetches. */
+export interface SourcePlugin<K extends SourceKind> {
   plugin: ResolvedPlugin;
+  spec: SpecFor<K>;
+}
+
+export interface FetchRequest<K extends SourceKind> extends SourcePlugin<K> {
   /** An empty folder to create the plugin folder in. */
   stagingDir: string;
   settings: InstallSettings;
@@ -52,14 +56,17 @@ export interface FetchResult {
 }
 
 /**
- * One kind of place plugins come from. `fingerprint` says, without
- * downloading anything when possible, what would be installed; an unchanged
- * fingerprint means the installed folder is kept as it is.
+ * One kind of place plugins come from (`npm.ts`, `oci.ts`, `local.ts`),
+ * picked by the classified spec's `source` (`registry.ts`). `fingerprint`
+ * says, without downloading anything when possible, what would be
+ * installed; an unchanged fingerprint means the installed folder is kept as
+ * it is. Every downloaded artifact passes `verify/verifyArtifact` before it
+ * is extracted.
  */
-export interface PluginSource {
-  kind: SourceKind;
-  fingerprint(plugin: ResolvedPlugin, settings: InstallSettings): Promise<string | undefined>;
+export interface PluginSource<K extends SourceKind> {
+  kind: K;
+  fingerprint(target: SourcePlugin<K>, settings: InstallSettings): Promise<string | undefined>;
   /** Whether `fingerprint` needs no registry for this plugin (pinned or local, not forced). */
-  checksOffline(plugin: ResolvedPlugin): boolean;
-  fetch(request: FetchRequest): Promise<FetchResult>;
+  checksOffline(target: SourcePlugin<K>): boolean;
+  fetch(request: FetchRequest<K>): Promise<FetchResult>;
 }
