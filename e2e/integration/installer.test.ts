@@ -1,141 +1,34 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as tar from 'tar';
-import { repoRoot } from '../support/backend.ts';
+import { publishImage, publishNpmFixtures, publishOciFixtures, run, Workspace, type Published } from '../support/installer.ts';
 import { startRegistry, type StartedRegistry } from '../support/registry.ts';
 import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
 
 /**
  * `devportal-cli plugins install` as a user runs it, against a real npm
- * registry (verdaccio, with a private scope) and real OCI registries
- * (Debian's docker-registry, with and without basic auth).
+ * registry (verdaccio, with a private scope) and a real OCI registry
+ * (Debian's docker-registry): every kind of package source, re-runs,
+ * upgrades, removals, preInstalled and disabled entries.
+ * Integrity, credentials and unsafe archives: installer-verification.test.ts;
+ * failing registries, kills and the lock: installer-recovery.test.ts.
  */
-const cli = path.join(repoRoot, 'packages/cli/bin/devportal-cli');
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-function run(args: string[], options: { cwd: string; env?: Record<string, string>; onSpawn?: (pid: number) => void }): Promise<RunResult> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: options.cwd,
-      // No user .npmrc leaks in from the machine running the tests.
-      env: { ...process.env, NPM_CONFIG_USERCONFIG: path.join(options.cwd, 'no-user-npmrc'), ...options.env },
-    });
-    options.onSpawn?.(child.pid!);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', d => (stdout += d));
-    child.stderr.on('data', d => (stderr += d));
-    child.on('close', code => {
-      let json;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
-
-/** A workspace: dynamic-plugins.yaml, .npmrc and the root, in a temp folder. */
-class Workspace {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-installer-'));
-  readonly root = path.join(this.dir, 'dynamic-plugins-root');
-  config(yaml: string) {
-    fs.writeFileSync(path.join(this.dir, 'dynamic-plugins.yaml'), yaml);
-    return this;
-  }
-  npmrc(text: string) {
-    fs.writeFileSync(path.join(this.dir, '.npmrc'), text);
-    return this;
-  }
-  install(extra: string[] = [], env?: Record<string, string>, onSpawn?: (pid: number) => void) {
-    return run(['plugins', 'install', '--config', 'dynamic-plugins.yaml', '--root', this.root, '--json', ...extra], {
-      cwd: this.dir,
-      env,
-      onSpawn,
-    });
-  }
-  folders() {
-    return fs.existsSync(this.root) ? fs.readdirSync(this.root).sort() : [];
-  }
-  appConfig() {
-    return fs.readFileSync(path.join(this.root, 'app-config.dynamic-plugins.yaml'), 'utf8');
-  }
-  snapshot() {
-    return this.folders().map(f => {
-      const pkg = path.join(this.root, f, 'package.json');
-      return fs.existsSync(pkg) ? `${f}:${JSON.parse(fs.readFileSync(pkg, 'utf8')).version}` : f;
-    });
-  }
-}
-
-/** Plugin package folders, published as one image with `devportal plugin publish --oci`. */
-async function publishImage(ref: string, plugins: Array<{ dir: string; name: string; version: string }>, env?: Record<string, string>) {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-image-'));
-  for (const p of plugins) {
-    fs.mkdirSync(path.join(work, p.dir, 'dist'), { recursive: true });
-    fs.writeFileSync(path.join(work, p.dir, 'package.json'), JSON.stringify({ name: p.name, version: p.version }));
-    fs.writeFileSync(path.join(work, p.dir, 'dist/index.cjs.js'), 'module.exports = {};\n');
-  }
-  const result = await run(['plugin', 'publish', '--oci', ref, '--json', ...plugins.map(p => p.dir)], { cwd: work, env });
-  assert.equal(result.code, 0, result.stderr);
-  return result.json.digest as string;
-}
-
 describe('plugins install', () => {
   let npm: StartedVerdaccio;
   let oci: StartedRegistry;
-  let ociAuth: StartedRegistry;
-  const published: Record<string, { integrity: string; tarball: string }> = {};
+  const published: Published = {};
   const registryLine = () => `registry=${npm.url}/\n`;
   const tokenLine = (token: string) => `//127.0.0.1:${new URL(npm.url).port}/:_authToken=${token}\n`;
 
   before(async () => {
-    [npm, oci, ociAuth] = await Promise.all([
-      startVerdaccio({ privateScope: '@private' }),
-      startRegistry(),
-      startRegistry({ htpasswd: { user: 'robot', password: 'registry-secret-pw' } }),
-    ]);
-    for (const [name, version] of [
-      ['@acme/plugin-a', '1.0.0'],
-      ['@acme/plugin-a', '1.1.0'],
-      ['@acme/plugin-b', '2.0.0'],
-      ['@private/plugin-secret', '1.0.0'],
-    ]) {
-      published[`${name}@${version}`] = await npm.publish({
-        name,
-        version,
-        packageJson: { scripts: { postinstall: 'touch /tmp/devportal-lifecycle-script-ran' } },
-      });
-    }
-    const xy = [
-      { dir: 'plugin-x', name: '@acme/plugin-x', version: '3.0.0' },
-      { dir: 'plugin-y', name: '@acme/plugin-y', version: '3.0.0' },
-    ];
-    await publishImage(`oci://${oci.host}/acme/plugins:1.0.0`, xy);
-    await publishImage(`oci://${oci.host}/acme/single:1.0.0`, [{ dir: 'plugin-z', name: '@acme/plugin-z', version: '1.0.0' }]);
-    const authDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-auth-'));
-    fs.writeFileSync(
-      path.join(authDir, 'auth.json'),
-      JSON.stringify({ auths: { [ociAuth.host]: { auth: Buffer.from('robot:registry-secret-pw').toString('base64') } } }),
-    );
-    await publishImage(`oci://${ociAuth.host}/acme/plugins:1.0.0`, xy, { REGISTRY_AUTH_FILE: path.join(authDir, 'auth.json') });
+    [npm, oci] = await Promise.all([startVerdaccio({ privateScope: '@private' }), startRegistry()]);
+    Object.assign(published, await publishNpmFixtures(npm));
+    await publishOciFixtures(oci);
   });
 
   after(async () => {
-    await Promise.all([npm?.stop(), oci?.stop(), ociAuth?.stop()]);
+    await Promise.all([npm?.stop(), oci?.stop()]);
   });
 
   const entry = (spec: string, extra = '') =>
@@ -284,198 +177,5 @@ describe('plugins install', () => {
     const result = await ws.install();
     assert.equal(result.code, 0);
     assert.deepEqual(result.json.plugins.map((p: any) => p.status), ['disabled', 'installed']);
-  });
-
-  it('refuses a remote package without integrity, keeping the previous plugins', async () => {
-    const ws = new Workspace().npmrc(registryLine());
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0'));
-    assert.equal((await ws.install()).code, 0);
-    const before = ws.snapshot();
-    ws.config('plugins:\n  - package: "@acme/plugin-b@2.0.0"\n');
-    const result = await ws.install();
-    assert.equal(result.code, 1);
-    const failed = result.json.plugins.find((p: any) => p.status === 'failed');
-    assert.equal(failed.error.code, 'INTEGRITY_MISSING');
-    assert.deepEqual(ws.snapshot(), before);
-  });
-
-  it('installs without integrity only when told to skip the check', async () => {
-    const ws = new Workspace().npmrc(registryLine()).config('plugins:\n  - package: "@acme/plugin-b@2.0.0"\n');
-    assert.equal((await ws.install(['--skip-integrity'])).code, 0);
-    const env = new Workspace().npmrc(registryLine()).config('plugins:\n  - package: "@acme/plugin-b@2.0.0"\n');
-    assert.equal((await env.install([], { SKIP_INTEGRITY_CHECK: 'true' })).code, 0);
-  });
-
-  it('refuses a package whose integrity does not match, keeping the previous plugins', async () => {
-    const ws = new Workspace().npmrc(registryLine());
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0'));
-    assert.equal((await ws.install()).code, 0);
-    const before = ws.snapshot();
-    const wrong = published['@acme/plugin-a@1.1.0'].integrity;
-    ws.config(`plugins:\n  - package: "@acme/plugin-b@2.0.0"\n    integrity: ${wrong}\n`);
-    const result = await ws.install();
-    assert.equal(result.code, 1);
-    assert.equal(result.json.plugins[0].error.code, 'INTEGRITY_MISMATCH');
-    assert.deepEqual(ws.snapshot(), before);
-    assert.deepEqual(fs.readdirSync(ws.root).filter(f => f.startsWith('.devportal-staging')), []);
-  });
-
-  it('needs a token for the private scope and never prints it', async () => {
-    const noToken = new Workspace().npmrc(registryLine()).config('plugins:\n' + entry('@private/plugin-secret@1.0.0'));
-    const denied = await noToken.install();
-    assert.equal(denied.code, 1);
-    assert.equal(denied.json.plugins[0].error.code, 'REGISTRY_AUTH_FAILED');
-
-    const badToken = 'not-a-real-token-0123456789';
-    const wrong = new Workspace().npmrc(registryLine() + tokenLine(badToken)).config('plugins:\n' + entry('@private/plugin-secret@1.0.0'));
-    const refused = await wrong.install();
-    assert.equal(refused.code, 1);
-    assert.ok(!refused.stdout.includes(badToken) && !refused.stderr.includes(badToken), 'the token is not printed');
-  });
-
-  it('reads OCI credentials from REGISTRY_AUTH_FILE and refuses without them', async () => {
-    const config = `plugins:\n  - package: oci://${ociAuth.host}/acme/plugins:1.0.0!plugin-x\n`;
-    const anonymous = new Workspace().config(config);
-    const noCredentials = path.join(anonymous.dir, 'auth.json');
-    fs.writeFileSync(noCredentials, JSON.stringify({ auths: {} }));
-    const denied = await anonymous.install([], { REGISTRY_AUTH_FILE: noCredentials });
-    assert.equal(denied.code, 1);
-    assert.equal(denied.json.plugins[0].error.code, 'REGISTRY_AUTH_FAILED');
-
-    const ws = new Workspace().config(config);
-    const authFile = path.join(ws.dir, 'auth.json');
-    fs.writeFileSync(authFile, JSON.stringify({ auths: { [ociAuth.host]: { auth: Buffer.from('robot:registry-secret-pw').toString('base64') } } }));
-    const result = await ws.install([], { REGISTRY_AUTH_FILE: authFile });
-    assert.equal(result.code, 0, result.stdout);
-    assert.ok(ws.folders().includes('plugin-x'));
-    assert.ok(!result.stdout.includes('registry-secret-pw'));
-  });
-
-  it('reports one clear line per plugin when a registry is down', async () => {
-    const ws = new Workspace().npmrc('registry=http://127.0.0.1:9/\n');
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0') + `  - package: oci://127.0.0.1:9/acme/plugins:1.0.0!plugin-x\n`);
-    const result = await run(['plugins', 'install', '--config', 'dynamic-plugins.yaml', '--root', ws.root], { cwd: ws.dir });
-    assert.equal(result.code, 1);
-    const lines = result.stderr.split('\n').filter(l => l.startsWith('devportal: failed:'));
-    assert.equal(lines.length, 2, result.stderr);
-    assert.match(lines[0], /@acme\/plugin-a@1\.0\.0: registry unreachable/);
-    assert.match(lines[1], /127\.0\.0\.1:9/);
-    assert.ok(!result.stderr.includes('    at '), 'no stack trace');
-  });
-
-  it('retries a registry that fails with 500 and then answers', async () => {
-    // A proxy in front of verdaccio that fails the first tarball request.
-    let failures = 0;
-    const proxy = http.createServer(async (req, res) => {
-      if (req.url!.endsWith('.tgz') && failures === 0) {
-        failures++;
-        res.writeHead(500).end('boom');
-        return;
-      }
-      const upstream = await fetch(`${npm.url}${req.url}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
-      const body = Buffer.from(await upstream.arrayBuffer());
-      const text = body.toString().split(npm.url).join(`http://127.0.0.1:${(proxy.address() as any).port}`);
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
-      res.end(req.url!.endsWith('.tgz') ? body : text);
-    });
-    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (proxy.address() as any).port;
-      const ws = new Workspace().npmrc(`registry=http://127.0.0.1:${port}/\n`).config('plugins:\n' + entry('@acme/plugin-b@2.0.0'));
-      const result = await ws.install();
-      assert.equal(result.code, 0, result.stdout);
-      assert.equal(failures, 1, 'the first tarball request failed');
-      assert.ok(ws.folders().includes('acme-plugin-b-2.0.0'));
-    } finally {
-      proxy.close();
-    }
-  });
-
-  it('refuses an archive entry over --max-entry-size and leaves nothing behind', async () => {
-    const big = await npm.publish({ name: '@acme/big', version: '1.0.0', files: { 'dist/big.bin': Buffer.alloc(300_000, 7) } });
-    const ws = new Workspace().npmrc(registryLine()).config(`plugins:\n  - package: "@acme/big@1.0.0"\n    integrity: ${big.integrity}\n`);
-    const result = await ws.install(['--max-entry-size', '100000']);
-    assert.equal(result.code, 1);
-    assert.equal(result.json.plugins[0].error.code, 'ENTRY_TOO_LARGE');
-    assert.match(result.json.plugins[0].error.message, /big\.bin/);
-    assert.deepEqual(ws.folders().filter(f => !f.startsWith('.devportal-install')), []);
-    assert.equal((await ws.install()).code, 0, 'the default 40 MB cap accepts it');
-  });
-
-  it('names file, line and column of a malformed dynamic-plugins.yaml', async () => {
-    const ws = new Workspace().config('plugins:\n  - package: a\n   disabled: true\n');
-    const result = await run(['plugins', 'install', '--config', 'dynamic-plugins.yaml', '--root', ws.root], { cwd: ws.dir });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /dynamic-plugins\.yaml:3:\d+: invalid YAML/);
-  });
-
-  it('refuses an npm package holding a link out of its folder and leaves nothing behind', async () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-evil-'));
-    fs.mkdirSync(path.join(work, 'package'));
-    fs.writeFileSync(path.join(work, 'package/package.json'), '{"name":"@acme/evil-link","version":"1.0.0"}');
-    fs.symlinkSync('/etc/passwd', path.join(work, 'package/passwd'));
-    const file = path.join(work, 'evil.tgz');
-    await tar.create({ gzip: true, cwd: work, file, portable: true }, ['package']);
-    const ws = new Workspace().config(`plugins:\n  - package: ${file}\n`);
-    const result = await ws.install();
-    assert.equal(result.code, 1, result.stdout);
-    assert.equal(result.json.plugins[0].error.code, 'UNSAFE_SYMLINK');
-    assert.match(result.json.plugins[0].error.message, /passwd/);
-    assert.deepEqual(ws.folders().filter(f => !f.startsWith('.devportal-install')), []);
-  });
-
-  it('repairs the root after an installer killed with SIGKILL', async () => {
-    const ws = new Workspace().npmrc(registryLine());
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0'));
-    assert.equal((await ws.install()).code, 0);
-    const oldState = ws.snapshot();
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.1.0') + entry('@acme/plugin-b@2.0.0') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n`);
-    // Kills at different moments: while resolving, downloading, extracting, switching.
-    for (const delayMs of [20, 60, 120, 200, 300, 450]) {
-      await ws.install([], {}, pid =>
-        setTimeout(() => {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // it finished first: the re-run below must then find the new state as it is
-          }
-        }, delayMs),
-      );
-      const repaired = await ws.install();
-      assert.equal(repaired.code, 0, `after a kill at ${delayMs} ms: ${repaired.stdout}`);
-      assert.deepEqual(ws.snapshot(), [
-        '.devportal-installed.json',
-        'acme-plugin-a-1.1.0:1.1.0',
-        'acme-plugin-b-2.0.0:2.0.0',
-        'app-config.dynamic-plugins.yaml',
-        'plugin-x:3.0.0',
-      ]);
-      // Back to the old set for the next round.
-      ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0'));
-      assert.equal((await ws.install()).code, 0);
-      assert.deepEqual(ws.snapshot(), oldState);
-      ws.config('plugins:\n' + entry('@acme/plugin-a@1.1.0') + entry('@acme/plugin-b@2.0.0') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n`);
-    }
-  });
-
-  it('serializes two installers on the same root', async () => {
-    const ws = new Workspace().npmrc(registryLine());
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0') + entry('@acme/plugin-b@2.0.0'));
-    const [first, second] = await Promise.all([ws.install(), ws.install()]);
-    assert.equal(first.code, 0, first.stdout);
-    assert.equal(second.code, 0, second.stdout);
-    assert.deepEqual(ws.snapshot(), ['.devportal-installed.json', 'acme-plugin-a-1.0.0:1.0.0', 'acme-plugin-b-2.0.0:2.0.0', 'app-config.dynamic-plugins.yaml']);
-  });
-
-  it('takes over the lock of an installer that died', async () => {
-    const ws = new Workspace().npmrc(registryLine()).config('plugins:\n' + entry('@acme/plugin-a@1.0.0'));
-    const lock = path.join(ws.root, '.devportal-install.lock');
-    fs.mkdirSync(lock, { recursive: true });
-    fs.writeFileSync(path.join(lock, 'owner'), 'pid 1 on a-dead-pod');
-    const old = new Date(Date.now() - 60_000);
-    fs.utimesSync(lock, old, old);
-    const result = await ws.install();
-    assert.equal(result.code, 0, result.stdout);
-    assert.ok(!fs.existsSync(lock));
   });
 });
