@@ -9,6 +9,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { InstallError } from '../src/errors';
+import { DYNAMIC_PACKAGES_ANNOTATION, encodeDynamicPackages } from '../src/oci/annotations';
 import type { OciTransportOptions } from '../src/oci/transport';
 
 const tempDirs: string[] = [];
@@ -164,4 +166,33 @@ export function writeAuthFile(host: string, username: string, password: string):
   const auth = Buffer.from(`${username}:${password}`).toString('base64');
   fs.writeFileSync(file, JSON.stringify({ auths: { [host]: { auth } } }));
   return file;
+}
+
+/** Plugin folders of a test image, as `makePluginLayer` takes them. */
+export const TWO_PLUGINS = {
+  'backstage-plugin-hello': { name: '@devportal/backstage-plugin-hello', version: '1.0.0', backstage: { role: 'frontend-plugin' } },
+  'backstage-plugin-hello-backend': {
+    name: '@devportal/backstage-plugin-hello-backend',
+    version: '1.0.0',
+    backstage: { role: 'backend-plugin' },
+  },
+};
+export const ONE_PLUGIN = { 'backstage-plugin-solo': { name: 'backstage-plugin-solo', version: '2.0.0' } };
+
+/** The manifest annotations of an image holding `plugins` (RHDH's layout). */
+export function annotationsFor(plugins: Record<string, Record<string, unknown>>) {
+  return {
+    [DYNAMIC_PACKAGES_ANNOTATION]: encodeDynamicPackages(Object.entries(plugins).map(([p, info]) => ({ path: p, packageInfo: info }))),
+    'org.opencontainers.image.title': 'test image',
+  };
+}
+
+/** The `InstallError` a promise rejects with (fails the test if it resolves or throws anything else). */
+export async function failure(promise: Promise<unknown>): Promise<InstallError> {
+  const error = await promise.then(
+    () => undefined,
+    e => e,
+  );
+  expect(error).toBeInstanceOf(InstallError);
+  return error as InstallError;
 }

@@ -3,51 +3,26 @@ import path from 'node:path';
 import { startRegistry, type StartedRegistry } from '../../../../e2e/support/registry';
 import { InstallError } from '../errors';
 import { computeDigest } from '../verify/digest';
-import { choosePluginPath, decodeDynamicPackages, DYNAMIC_PACKAGES_ANNOTATION, encodeDynamicPackages } from './annotations';
+import { choosePluginPath, decodeDynamicPackages } from './annotations';
 import { OciClient } from './client';
 import { pushImage, pushImageDescriptor, pushIndex } from '../publish/push';
 import { parseOciReference } from './reference';
 import {
+  annotationsFor,
   cleanupTempDirs,
-  closedPort,
+  failure,
   forward,
+  listen,
   listTarGz,
   makePluginLayer,
-  startDroppingServer,
+  ONE_PLUGIN,
   startProxy,
-  listen,
   tempDir,
   testOptions,
-  writeAuthFile,
+  TWO_PLUGINS,
 } from '../../testing/ociTestkit';
 
 jest.setTimeout(60_000);
-
-const TWO_PLUGINS = {
-  'backstage-plugin-hello': { name: '@devportal/backstage-plugin-hello', version: '1.0.0', backstage: { role: 'frontend-plugin' } },
-  'backstage-plugin-hello-backend': {
-    name: '@devportal/backstage-plugin-hello-backend',
-    version: '1.0.0',
-    backstage: { role: 'backend-plugin' },
-  },
-};
-const ONE_PLUGIN = { 'backstage-plugin-solo': { name: 'backstage-plugin-solo', version: '2.0.0' } };
-
-function annotationsFor(plugins: Record<string, Record<string, unknown>>) {
-  return {
-    [DYNAMIC_PACKAGES_ANNOTATION]: encodeDynamicPackages(Object.entries(plugins).map(([p, info]) => ({ path: p, packageInfo: info }))),
-    'org.opencontainers.image.title': 'test image',
-  };
-}
-
-async function failure(promise: Promise<unknown>): Promise<InstallError> {
-  const error = await promise.then(
-    () => undefined,
-    e => e,
-  );
-  expect(error).toBeInstanceOf(InstallError);
-  return error as InstallError;
-}
 
 afterAll(() => cleanupTempDirs());
 
@@ -345,203 +320,5 @@ describe('OciClient with a real registry (docker-registry)', () => {
     } finally {
       await proxy.close();
     }
-  });
-});
-
-describe('registry down or not answering', () => {
-  it('connection refused is REGISTRY_UNREACHABLE with host and reason after the bounded retries', async () => {
-    const port = await closedPort();
-    const started = Date.now();
-    const error = await failure(new OciClient(testOptions({ retries: 2, retryBaseDelayMs: 20 })).getManifest(`oci://127.0.0.1:${port}/a/b:1`));
-    expect(error.code).toBe('REGISTRY_UNREACHABLE');
-    expect(error.message).toContain(`127.0.0.1:${port}`);
-    expect(error.message).toContain('connection refused (ECONNREFUSED)');
-    expect(error.message).toContain('3 attempts');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(60); // 20 + 40 ms of backoff
-  });
-
-  it('connections dropped by the server are retried a bounded number of times', async () => {
-    const server = await startDroppingServer();
-    try {
-      const error = await failure(new OciClient(testOptions({ retries: 2 })).getManifest(`oci://${server.host}/a/b:1`));
-      expect(error.code).toBe('REGISTRY_UNREACHABLE');
-      expect(server.connections()).toBe(3);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it('a registry that never answers times out: REGISTRY_UNREACHABLE naming the timeout', async () => {
-    const server = await listen(() => {
-      /* never answers */
-    });
-    try {
-      const error = await failure(
-        new OciClient(testOptions({ retries: 1, timeoutMs: 150 })).getManifest(`oci://${server.host}/a/b:1`),
-      );
-      expect(error.code).toBe('REGISTRY_UNREACHABLE');
-      expect(error.message).toContain('timed out after 150 ms');
-      expect(error.message).toContain('2 attempts');
-    } finally {
-      await server.close();
-    }
-  });
-});
-
-describe('basic auth (docker-registry with htpasswd)', () => {
-  let registry: StartedRegistry;
-  const password = 'correct-horse-battery';
-  const layer = makePluginLayer(ONE_PLUGIN);
-
-  beforeAll(async () => {
-    registry = await startRegistry({ htpasswd: { user: 'alice', password } });
-  });
-  afterAll(() => registry?.stop());
-
-  it('without credentials is REGISTRY_AUTH_FAILED saying where it looked', async () => {
-    const error = await failure(new OciClient(testOptions()).getManifest(`oci://${registry.host}/plugins/solo:2.0.0`));
-    expect(error.code).toBe('REGISTRY_AUTH_FAILED');
-    expect(error.message).toContain('no credentials were found');
-    expect(error.message).toContain('REGISTRY_AUTH_FILE');
-  });
-
-  it('with the right credentials in REGISTRY_AUTH_FILE pushes and pulls', async () => {
-    const authFile = writeAuthFile(registry.host, 'alice', password);
-    const options = testOptions({ env: { REGISTRY_AUTH_FILE: authFile } });
-    const digest = await pushImage(`oci://${registry.host}/plugins/solo:2.0.0`, {
-      ...options,
-      layers: [{ data: layer }],
-      annotations: annotationsFor(ONE_PLUGIN),
-    });
-    const client = new OciClient(options);
-    const pulled = await client.getManifest(`oci://${registry.host}/plugins/solo:2.0.0`);
-    expect(pulled.digest).toBe(digest);
-    const dest = path.join(tempDir(), 'layer.tar.gz');
-    await client.fetchBlob(`oci://${registry.host}/plugins/solo:2.0.0`, pulled.layers[0].digest, dest);
-    expect(fs.readFileSync(dest).equals(layer)).toBe(true);
-  });
-
-  it('wrong credentials are REGISTRY_AUTH_FAILED and the password is not in the message', async () => {
-    const authFile = writeAuthFile(registry.host, 'alice', 'wrong-password-123');
-    const error = await failure(
-      new OciClient(testOptions({ env: { REGISTRY_AUTH_FILE: authFile } })).getManifest(`oci://${registry.host}/plugins/solo:2.0.0`),
-    );
-    expect(error.code).toBe('REGISTRY_AUTH_FAILED');
-    expect(error.message).toContain("user 'alice'");
-    expect(error.message).toContain(authFile);
-    expect(error.message).not.toContain('wrong-password-123');
-    expect(error.message).not.toContain(Buffer.from('alice:wrong-password-123').toString('base64'));
-  });
-});
-
-describe('Bearer token auth in front of a real registry', () => {
-  let registry: StartedRegistry;
-  beforeAll(async () => {
-    registry = await startRegistry();
-  });
-  afterAll(() => registry?.stop());
-
-  it('pushes and pulls through a token-auth proxy, asking for pull,push scope to push', async () => {
-    const scopes: string[] = [];
-    const tokens = new Map<string, string>();
-    const proxy = await startProxy(registry.url, (req, res) => {
-      const url = new URL(req.url!, 'http://x');
-      if (url.pathname === '/token') {
-        if (req.headers.authorization !== `Basic ${Buffer.from('bob:builder').toString('base64')}`) {
-          res.writeHead(401).end();
-          return true;
-        }
-        const scope = url.searchParams.get('scope') ?? '';
-        scopes.push(scope);
-        const token = `t${tokens.size}`;
-        tokens.set(token, scope);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token }));
-        return true;
-      }
-      const needed = req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push';
-      const granted = tokens.get(req.headers.authorization?.replace(/^Bearer /, '') ?? '');
-      const repo = url.pathname.match(/^\/v2\/(.+?)\/(manifests|blobs)\//)?.[1];
-      if (!granted || !repo || !granted.startsWith(`repository:${repo}:`) || !granted.split(':')[2].split(',').includes(needed)) {
-        res
-          .writeHead(401, {
-            'www-authenticate': `Bearer realm="http://${req.headers.host}/token",service="proxy",scope="repository:${repo}:${needed === 'push' ? 'pull,push' : 'pull'}"`,
-          })
-          .end();
-        return true;
-      }
-      delete req.headers.authorization;
-      return false;
-    });
-    try {
-      const options = testOptions({ credentials: { username: 'bob', password: 'builder' } });
-      const ref = `oci://${proxy.host}/plugins/solo:3.0.0`;
-      const digest = await pushImage(ref, { ...options, layers: [{ data: makePluginLayer(ONE_PLUGIN) }], annotations: annotationsFor(ONE_PLUGIN) });
-      expect(scopes).toContain('repository:plugins/solo:pull,push');
-      const pulled = await new OciClient(options).getManifest(ref);
-      expect(pulled.digest).toBe(digest);
-      expect(scopes).toContain('repository:plugins/solo:pull');
-    } finally {
-      await proxy.close();
-    }
-  });
-});
-
-describe('OciClient digests read from a manifest or given by the caller', () => {
-  const layerDigests = new Map<string, string>();
-  let server: Awaited<ReturnType<typeof listen>>;
-  let requests: string[];
-
-  beforeAll(async () => {
-    requests = [];
-    server = await listen((req, res) => {
-      requests.push(`${req.method} ${req.url}`);
-      const repo = req.url!.match(/^\/v2\/(.+?)\/manifests\//)?.[1];
-      const digest = repo && layerDigests.get(repo);
-      if (!digest) {
-        res.writeHead(404).end();
-        return;
-      }
-      const manifest = {
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: computeDigest(Buffer.from('{}')), size: 2 },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest, size: 1 }],
-      };
-      res.writeHead(200, { 'content-type': manifest.mediaType }).end(JSON.stringify(manifest));
-    });
-  });
-  afterAll(() => server?.close());
-
-  it.each([
-    ['a malformed digest', 'bad', 'sha256:abc'],
-    ['upper-case hex', 'upper', `sha256:${'A'.repeat(64)}`],
-    ['a well-formed digest of an unknown algorithm', 'sha384', `sha384:${'a'.repeat(96)}`],
-    ['no digest at all', 'none', 42],
-  ])('refuses a layer with %s as MANIFEST_INVALID', async (_what, repo, digest) => {
-    layerDigests.set(`plugins/${repo}`, digest as string);
-    const error = await failure(new OciClient(testOptions()).getManifest(`oci://${server.host}/plugins/${repo}:1.0.0`));
-    expect(error.code).toBe('MANIFEST_INVALID');
-    expect(error.message).toBe(
-      `manifest oci://${server.host}/plugins/${repo}:1.0.0 layers[0]: '${String(digest)}' is not a valid digest`,
-    );
-  });
-
-  it('refuses a layer with a blake3 digest as UNSUPPORTED_DIGEST_ALGORITHM', async () => {
-    layerDigests.set('plugins/blake3', `blake3:${'a'.repeat(64)}`);
-    const error = await failure(new OciClient(testOptions()).getManifest(`oci://${server.host}/plugins/blake3:1.0.0`));
-    expect(error.code).toBe('UNSUPPORTED_DIGEST_ALGORITHM');
-    expect(error.message).toBe(
-      `manifest oci://${server.host}/plugins/blake3:1.0.0 layers[0]: digest algorithm 'blake3' is not supported (use sha256 or sha512)`,
-    );
-  });
-
-  it('refuses a malformed blob digest before any request', async () => {
-    const before = requests.length;
-    const dest = path.join(tempDir(), 'blob');
-    const error = await failure(new OciClient(testOptions()).fetchBlob(`oci://${server.host}/plugins/x:1.0.0`, `md5:${'a'.repeat(32)}`, dest));
-    expect(error.code).toBe('MANIFEST_INVALID');
-    expect(error.message).toContain(`'md5:${'a'.repeat(32)}' is not a valid digest`);
-    expect(requests.length).toBe(before);
-    expect(fs.existsSync(dest)).toBe(false);
   });
 });
