@@ -64,13 +64,15 @@ ensure_verdaccio() {
 }
 
 # Real plugins nobody here wrote, fetched from the npm registry at set-up
-# (tests themselves talk to loopback only): three new-backend-system plugins
-# exported with our own `plugin export`, and one package already in RHDH's
-# `-dynamic` format, kept unchanged.
+# (tests themselves talk to loopback only): new-backend-system plugins
+# exported with our own `plugin export` (bazaar-backend runs database
+# migrations it finds with `resolvePackagePath('<its own name>')` at import),
+# and one package already in RHDH's `-dynamic` format, kept unchanged.
 THIRD_PARTY_BACKEND=(
   @backstage/plugin-proxy-backend@0.6.18
   @backstage/plugin-catalog-backend-module-openapi@0.2.26
   @roadiehq/scaffolder-backend-module-utils@4.1.2
+  @backstage-community/plugin-bazaar-backend@0.27.0
 )
 RHDH_DYNAMIC_PACKAGE=@janus-idp/backstage-scaffolder-backend-module-regex-dynamic@2.0.4
 # Frontend: a new-frontend-system plugin and a legacy one with an entity card,
@@ -81,26 +83,61 @@ THIRD_PARTY_FRONTEND=(
 )
 RHDH_SCALPRUM_PACKAGE=@janus-idp/backstage-plugin-jfrog-artifactory@1.4.13
 
-ensure_third_party_fixtures() {
-  local dir="$STATE/tools/third-party" want spec
-  want="${THIRD_PARTY_BACKEND[*]} $RHDH_DYNAMIC_PACKAGE ${THIRD_PARTY_FRONTEND[*]} $RHDH_SCALPRUM_PACKAGE $(cat "$STATE/build.stamp" 2>/dev/null; stat -c %Y "$STATE/build.stamp" 2>/dev/null)"
-  if [ "$(cat "$dir/.done" 2>/dev/null)" != "$want" ]; then
-    log "exporting third-party plugins for the tests into .devportal/tools/third-party"
-    rm -rf "$dir" && mkdir -p "$dir/exported" "$dir/rhdh"
-    for spec in "${THIRD_PARTY_BACKEND[@]}"; do
-      node "$ROOT/packages/cli/bin/devportal-cli" plugin export --from-npm "$spec" --out "$dir/exported" >&2 ||
-        die "could not export $spec"
-    done
-    (cd "$dir/rhdh" && npm pack --silent "$RHDH_DYNAMIC_PACKAGE" >/dev/null) || die "could not fetch $RHDH_DYNAMIC_PACKAGE"
-    mkdir -p "$dir/exported-frontend" "$dir/rhdh-frontend"
-    for spec in "${THIRD_PARTY_FRONTEND[@]}"; do
-      node "$ROOT/packages/cli/bin/devportal-cli" plugin export --from-npm "$spec" --out "$dir/exported-frontend" >&2 ||
-        die "could not export $spec"
-    done
-    (cd "$dir/rhdh-frontend" && npm pack --silent "$RHDH_SCALPRUM_PACKAGE" >/dev/null) || die "could not fetch $RHDH_SCALPRUM_PACKAGE"
-    echo "$want" >"$dir/.done"
+# What an export's result depends on besides the package itself: the export
+# code, the loader rules its entry check uses, the shared contract, the
+# Backstage release it records and the host's dependency versions.
+third_party_export_hash() {
+  local files
+  mapfile -t files < <(cd "$ROOT" && find packages/cli/src/export packages/cli/src/commands/export.ts \
+    plugins/dynamic-plugins-node/src plugins/dynamic-plugins-common/src -type f ! -name '*.test.ts' | sort)
+  (cd "$ROOT" && hash_files "${files[@]}" backstage.json yarn.lock)
+}
+
+# Exports (`export`) or fetches unchanged (`pack`) one package into its own
+# folder under cache/, keyed by the package@version (and, for exports, the
+# export hash), unless that folder is complete; then copies it into `into`.
+# Output goes to .devportal/logs/third-party.log; its end is shown on failure.
+third_party_fixture() {
+  local kind=$1 spec=$2 into=$3 salt="" cached log=$THIRD_PARTY_LOG
+  [ "$kind" = export ] && salt=$THIRD_PARTY_EXPORT_HASH
+  cached="$THIRD_PARTY_DIR/cache/$(printf '%s\n' "$kind" "$spec" "$salt" | sha256sum | cut -c1-16)"
+  THIRD_PARTY_KEYS+=("${cached##*/}")
+  if [ ! -f "$cached/.done" ]; then
+    log "third-party fixtures: ${kind}ing $spec"
+    rm -rf "$cached" && mkdir -p "$cached"
+    if [ "$kind" = export ]; then
+      node "$ROOT/packages/cli/bin/devportal-cli" plugin export --from-npm "$spec" --out "$cached" >>"$log" 2>&1
+    else
+      (cd "$cached" && npm pack "$spec") >>"$log" 2>&1
+    fi || { tail -n 20 "$log" >&2; die "could not $kind $spec (log: ${log#"$ROOT/"})"; }
+    echo "$spec" >"$cached/.done"
   fi
-  export DEVPORTAL_THIRD_PARTY_DIR="$dir"
+  mkdir -p "$into" && cp -a "$cached"/* "$into"/
+}
+
+# The folders the tests read (exported/, rhdh/, exported-frontend/,
+# rhdh-frontend/) are copied afresh from the cache on every run; cache
+# folders no fixture uses any more are removed.
+ensure_third_party_fixtures() {
+  local spec key
+  THIRD_PARTY_DIR="$STATE/tools/third-party"
+  THIRD_PARTY_EXPORT_HASH=$(third_party_export_hash)
+  THIRD_PARTY_KEYS=()
+  THIRD_PARTY_LOG="$STATE/logs/third-party.log"
+  mkdir -p "$STATE/logs" && : >"$THIRD_PARTY_LOG"
+  rm -rf "$THIRD_PARTY_DIR"/{exported,rhdh,exported-frontend,rhdh-frontend,.done}
+  for spec in "${THIRD_PARTY_BACKEND[@]}"; do
+    third_party_fixture export "$spec" "$THIRD_PARTY_DIR/exported"
+  done
+  third_party_fixture pack "$RHDH_DYNAMIC_PACKAGE" "$THIRD_PARTY_DIR/rhdh"
+  for spec in "${THIRD_PARTY_FRONTEND[@]}"; do
+    third_party_fixture export "$spec" "$THIRD_PARTY_DIR/exported-frontend"
+  done
+  third_party_fixture pack "$RHDH_SCALPRUM_PACKAGE" "$THIRD_PARTY_DIR/rhdh-frontend"
+  for key in "$THIRD_PARTY_DIR"/cache/*; do
+    [[ " ${THIRD_PARTY_KEYS[*]} " == *" ${key##*/} "* ]] || rm -rf "$key"
+  done
+  export DEVPORTAL_THIRD_PARTY_DIR="$THIRD_PARTY_DIR"
 }
 
 # Totals across suites, summed into the closing line.
