@@ -1,13 +1,12 @@
 import { InstallError } from '../errors';
-import { classifySpec, type PluginSpec } from '../spec/classify';
+import { INHERIT_TAG } from '../oci/reference';
+import { classifySpec, inheritsVersion, type PluginSpec } from '../spec/classify';
 import {
   formatLocation,
   readPluginConfigFile,
   type PluginEntry,
   type SourceLocation,
 } from './parse';
-
-const INHERIT = '{{inherit}}';
 
 /** A plugin after layering: the effective entry and where it came from. */
 export interface ResolvedPlugin extends PluginEntry {
@@ -61,7 +60,8 @@ export async function resolvePluginConfig(topFile: string): Promise<ResolvedConf
   for (const level of [included, top.plugins]) {
     const seen = new Map<string, PluginEntry>();
     for (const entry of level) {
-      const key = classifySpec(entry.package).key;
+      const spec = classifySpec(entry.package);
+      const key = spec.key;
       const twin = seen.get(key);
       if (twin) {
         throw new InstallError(
@@ -70,7 +70,7 @@ export async function resolvePluginConfig(topFile: string): Promise<ResolvedConf
         );
       }
       seen.set(key, entry);
-      byKey.set(key, layer(byKey.get(key), entry, key, warnings));
+      byKey.set(key, layer(byKey.get(key), entry, spec, warnings));
     }
   }
   return { plugins: [...byKey.values()], warnings, files };
@@ -79,21 +79,24 @@ export async function resolvePluginConfig(topFile: string): Promise<ResolvedConf
 function layer(
   lower: ResolvedPlugin | undefined,
   entry: PluginEntry,
-  key: string,
+  spec: PluginSpec,
   warnings: string[],
 ): ResolvedPlugin {
   const defined = Object.fromEntries(
     Object.entries(entry).filter(([name, value]) => value !== undefined && name !== 'keyLocations'),
   ) as Partial<PluginEntry>;
+  const key = spec.key;
   let pkg = entry.package;
-  if (pkg.includes(INHERIT)) {
-    if (!lower || lower.package.includes(INHERIT)) {
+  let effective = spec;
+  if (inheritsVersion(spec)) {
+    if (!lower || inheritsVersion(lower.spec)) {
       throw new InstallError(
-        `${formatLocation(entry.location)}: ${pkg} uses ${INHERIT} but no included file configures ${key} with a version`,
+        `${formatLocation(entry.location)}: ${pkg} uses ${INHERIT_TAG} but no included file configures ${key} with a version`,
         'NOTHING_TO_INHERIT',
       );
     }
     pkg = lower.package;
+    effective = lower.spec;
   }
   const merged: PluginEntry = {
     ...(lower ?? {}),
@@ -110,7 +113,7 @@ function layer(
   return {
     ...merged,
     key,
-    spec: classifySpec(merged.package),
+    spec: effective,
     isEnabled: isEnabled(merged, entry),
     locations: [...(lower?.locations ?? []), entry.location],
   };

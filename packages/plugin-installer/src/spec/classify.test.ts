@@ -1,5 +1,5 @@
 import { InstallError } from '../errors';
-import { classifySpec, isExactVersion, isOnThisMachine, requireValid, type PluginSpec } from './classify';
+import { classifySpec, inheritsVersion, isExactVersion, isOnThisMachine, requireValid, type PluginSpec } from './classify';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -139,5 +139,18 @@ describe('classifySpec', () => {
 
   it('ignores the whitespace around a spec', () => {
     expect(classifySpec('  @scope/name@1.2.3 ')).toMatchObject({ type: 'registry', spec: '@scope/name@1.2.3', key: '@scope/name' });
+  });
+});
+
+describe('inheritsVersion', () => {
+  it.each([
+    ['@scope/name@{{inherit}}', true],
+    ['oci://quay.io/org/plugins:{{inherit}}!foo', true],
+    [`oci://quay.io/org/plugins:{{inherit}}@${DIGEST}!foo`, true],
+    ['@scope/name@1.2.3', false],
+    ['oci://quay.io/org/plugins:1.0.0!foo', false],
+    ['./dist/x', false],
+  ])('%s takes its version from a lower layer: %s', (input, expected) => {
+    expect(inheritsVersion(classifySpec(input))).toBe(expected);
   });
 });

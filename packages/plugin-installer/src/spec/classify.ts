@@ -108,6 +108,7 @@ export type SpecFor<K extends SourceKind> = Extract<ValidSpec, { source: K }>;
 const TARBALL = /\.(tgz|tar\.gz)$/;
 const INHERIT_SUFFIX = `@${INHERIT_TAG}`;
 
+/** Reads a `package:` string: its kind, its key across config layers and what its source needs. */
 export function classifySpec(input: string): PluginSpec {
   const spec = String(input).trim();
   if (spec.startsWith(OCI_PREFIX)) return classifyOci(spec);
@@ -164,6 +165,15 @@ export function isOnThisMachine(spec: PluginSpec): spec is LocalDirectorySpec | 
 /** An npm spec whose content cannot change: an exact version from a registry. */
 export function isExactVersion(spec: PluginSpec): boolean {
   return spec.type === 'registry' && spec.selector.type === 'version';
+}
+
+/** Whether the version (npm) or tag (OCI) is `{{inherit}}`: to be taken from a lower config layer. */
+export function inheritsVersion(spec: PluginSpec): boolean {
+  if (spec.type === 'registry') return spec.selector.type === 'inherit';
+  if (spec.type === 'oci') return spec.reference.tag === INHERIT_TAG;
+  // A spec we cannot read (e.g. `{{inherit}}` with a digest): as before, the
+  // text decides, so a missing lower layer is reported as such.
+  return spec.type === 'invalid' && spec.spec.includes(INHERIT_TAG);
 }
 
 /** The spec's validity as a thrown error: what a source does with an `invalid` spec. */
