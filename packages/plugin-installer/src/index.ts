@@ -16,7 +16,7 @@ import type { NpmPublishOptions } from './publish/npmPackage';
 import type { OciPublishOptions } from './publish/ociImage';
 
 export { InstallError } from './errors';
-export { installPlugins, readState, APP_CONFIG_FILE, STATE_FILE } from './install';
+export { installPlugins, readState, APP_CONFIG_FILE } from './install';
 export type { InstallOptions, InstallOutcome, PluginOutcome, PluginStatus, InstallState } from './install';
 export type { LockOptions } from './activate';
 export type { InstalledRecord, SourceKind } from './sources/types';

@@ -6,10 +6,11 @@ import { writeFileAtomically } from './files';
 import { localFingerprint } from './sources/local';
 import { readNpmSettings } from './sources/npmrc';
 import type { InstalledRecord, InstallSettings } from './sources/types';
-import { hashInputs, isIntact, readState, STATE_FILE, type InstallState } from './state';
+import { INSTALLER_STATE_FILE } from '@devportal/plugin-dynamic-plugins-common';
+import { hashInputs, isIntact, readState, type InstallState } from './state';
 
 export const APP_CONFIG_FILE = 'app-config.dynamic-plugins.yaml';
-export { STATE_FILE, readState };
+export { readState };
 export type { InstallState };
 
 /**
@@ -139,12 +140,12 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     if (installed.length === 0 && removed.length === 0) {
       // Same plugins: only the merged config or the state may differ.
       await writeIfChanged(path.join(root, APP_CONFIG_FILE), appConfigText);
-      await writeIfChanged(path.join(root, STATE_FILE), stateText);
+      await writeIfChanged(path.join(root, INSTALLER_STATE_FILE), stateText);
     } else {
       const dir = await getStaging();
       await fs.writeFile(path.join(dir, APP_CONFIG_FILE), appConfigText);
-      await fs.writeFile(path.join(dir, STATE_FILE), stateText);
-      await switchRoot(root, { staging: dir, replace: installed, remove: removed, files: [APP_CONFIG_FILE, STATE_FILE] });
+      await fs.writeFile(path.join(dir, INSTALLER_STATE_FILE), stateText);
+      await switchRoot(root, { staging: dir, replace: installed, remove: removed, files: [APP_CONFIG_FILE, INSTALLER_STATE_FILE] });
       staging = undefined; // switched: nothing left to clean
     }
     return { ok: true, root, configFile, plugins: outcomes, removed, warnings: config.warnings };

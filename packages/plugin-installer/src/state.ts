@@ -14,12 +14,11 @@ import {
  * the admin API read the same file.
  */
 
-export const STATE_FILE = INSTALLER_STATE_FILE;
 export type { InstallState };
 
 /** The root's state, or `undefined` when there is none we can read (a newer installer, a truncated file). */
 export async function readState(root: string): Promise<InstallState | undefined> {
-  const text = await fs.readFile(path.join(root, STATE_FILE), 'utf8').catch(() => undefined);
+  const text = await fs.readFile(path.join(root, INSTALLER_STATE_FILE), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : parseInstallState(text);
 }
 

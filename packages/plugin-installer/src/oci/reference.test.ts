@@ -1,5 +1,5 @@
 import { InstallError } from '../errors';
-import { formatOciReference, imageKey, parseOciReference, pluginKey } from './reference';
+import { formatOciReference, imageKey, parseOciReference } from './reference';
 
 const SHA = `sha256:${'a'.repeat(64)}`;
 
@@ -90,16 +90,14 @@ describe('parseOciReference', () => {
   });
 });
 
-describe('imageKey and pluginKey', () => {
+describe('imageKey', () => {
   it('drop tag and digest so the same image matches across config layers', () => {
     const a = parseOciReference('oci://quay.io/org/img:1.0!plugin');
     const b = parseOciReference(`oci://quay.io/org/img@${SHA}!plugin`);
     const c = parseOciReference('oci://quay.io/org/img:{{inherit}}!plugin');
     expect(imageKey(a)).toBe('quay.io/org/img');
     expect(imageKey(b)).toBe(imageKey(a));
-    expect(pluginKey(a)).toBe('oci://quay.io/org/img:!plugin');
-    expect(pluginKey(b)).toBe(pluginKey(a));
-    expect(pluginKey(c)).toBe(pluginKey(a));
+    expect(imageKey(c)).toBe(imageKey(a));
   });
 
   it('formatOciReference round-trips', () => {

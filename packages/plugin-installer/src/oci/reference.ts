@@ -115,14 +115,6 @@ export function imageKey(ref: OciReference): string {
   return `${ref.registry}/${ref.repository}`;
 }
 
-/**
- * The identity of an OCI plugin across config layers, as RHDH computes it:
- * the image without tag/digest plus the plugin path (`oci://host/repo:!dir`).
- */
-export function pluginKey(ref: OciReference): string {
-  return `${OCI_PREFIX}${imageKey(ref)}:!${ref.pluginPath ?? ''}`;
-}
-
 /** Formats a reference back to `oci://…` (digest wins over the tag when both are set). */
 export function formatOciReference(ref: OciReference, options: { withPluginPath?: boolean } = {}): string {
   let out = `${OCI_PREFIX}${imageKey(ref)}`;
