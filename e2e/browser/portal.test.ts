@@ -81,6 +81,26 @@ describe('the portal in a browser', () => {
     await page.getByText(name).first().waitFor({ timeout: 60_000 });
     assert.match(page.url(), new RegExp(`/catalog/default/component/${name}`));
   });
+
+  it('loads the dynamic home page and header when opened by IP address instead of localhost', async () => {
+    // backend.baseUrl is http://localhost:<port>; the same server, another origin.
+    const byIp = backend.baseUrl.replace('//localhost:', '//127.0.0.1:');
+    const ipPage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const pluginFiles: string[] = [];
+    ipPage.on('request', request => {
+      if (request.url().includes('/.backstage/dynamic-features/remotes/')) pluginFiles.push(request.url());
+    });
+    try {
+      ipPage.setDefaultTimeout(30_000);
+      await signInAsGuest(ipPage, byIp);
+      await ipPage.getByTestId('home-greeting').getByText(/, Guest$/).waitFor();
+      await ipPage.getByTestId('devportal-header').waitFor();
+      assert.ok(pluginFiles.length > 0, 'plugin files were requested');
+      assert.deepEqual(pluginFiles.filter(url => !url.startsWith(byIp)), [], 'every plugin file comes from the origin the page is at');
+    } finally {
+      await ipPage.close();
+    }
+  });
 });
 
 /** The owner field is an entity picker: type and take the first suggestion. */

@@ -40,12 +40,13 @@ describe('FrontendPlugins and the remotes router', () => {
   it('follows the installer state without a restart: a plugin installed later is listed and served, one removed is gone', async () => {
     writeState(root, [remote(root, '@acme/plugin-a')]);
     const status = new DynamicPluginStatusStore();
-    const plugins = new FrontendPlugins({ root, baseUrl: 'http://localhost:7007', config: new ConfigReader({}), status, logger: mockServices.logger.mock() });
+    const plugins = new FrontendPlugins({ root, config: new ConfigReader({}), status, logger: mockServices.logger.mock() });
     const app = express().use(createRemotesRouter(() => plugins.current()));
 
     const first = await request(app).get('/remotes');
     expect(first.body.map((r: { packageName: string }) => r.packageName)).toEqual(['@acme/plugin-a']);
-    expect(first.body[0].remoteInfo.entry).toBe('http://localhost:7007/.backstage/dynamic-features/remotes/%40acme%2Fplugin-a/remoteEntry.js');
+    // Relative to the list's URL: the browser loads it from the origin it is at.
+    expect(first.body[0].remoteInfo.entry).toBe('remotes/%40acme%2Fplugin-a/remoteEntry.js');
 
     writeState(root, [remote(root, '@acme/plugin-b')]);
     const second = await request(app).get('/remotes');
@@ -63,7 +64,7 @@ describe('FrontendPlugins and the remotes router', () => {
     fs.rmSync(path.join(root, broken.folder, 'dist', 'remoteEntry.js'));
     writeState(root, [broken]);
     const status = new DynamicPluginStatusStore();
-    const plugins = new FrontendPlugins({ root, baseUrl: 'http://x', config: new ConfigReader({}), status, logger: mockServices.logger.mock() });
+    const plugins = new FrontendPlugins({ root, config: new ConfigReader({}), status, logger: mockServices.logger.mock() });
     expect(await plugins.current()).toEqual([]);
     expect(status.get('@acme/broken')).toMatchObject({ state: 'failed', reason: 'its remote entry dist/remoteEntry.js is missing' });
   });
@@ -71,7 +72,7 @@ describe('FrontendPlugins and the remotes router', () => {
   it('does not serve dotfiles or paths outside a remote', async () => {
     writeState(root, [remote(root, '@acme/plugin-a')]);
     fs.writeFileSync(path.join(root, 'acme-plugin-a', 'dist', '.secret'), 'x');
-    const plugins = new FrontendPlugins({ root, baseUrl: 'http://x', config: new ConfigReader({}), status: new DynamicPluginStatusStore(), logger: mockServices.logger.mock() });
+    const plugins = new FrontendPlugins({ root, config: new ConfigReader({}), status: new DynamicPluginStatusStore(), logger: mockServices.logger.mock() });
     const app = express().use(createRemotesRouter(() => plugins.current()));
     expect((await request(app).get('/remotes/%40acme%2Fplugin-a/.secret')).status).toBe(403);
     expect((await request(app).get('/remotes/%40acme%2Fplugin-a/..%2Fpackage.json')).status).not.toBe(200);

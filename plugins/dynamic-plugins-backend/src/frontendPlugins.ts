@@ -27,7 +27,6 @@ export class FrontendPlugins {
   constructor(
     private readonly options: {
       root: string | undefined;
-      baseUrl: string;
       config: Config;
       status: DynamicPluginStatusStore;
       logger: LoggerService;
@@ -57,7 +56,7 @@ export class FrontendPlugins {
   }
 
   private async read(signature: string | undefined) {
-    const { root, baseUrl, config, status, logger } = this.options;
+    const { root, config, status, logger } = this.options;
     const state = root ? readInstallState(root) : undefined;
     const served: ServedRemote[] = [];
     const seen = new Set<string>();
@@ -74,7 +73,7 @@ export class FrontendPlugins {
         folder: record.folder,
       };
       seen.add(entry.package);
-      const read = readFrontendRemote(folder, { ...pkg, name: entry.package }, baseUrl);
+      const read = readFrontendRemote(folder, { ...pkg, name: entry.package });
       const checked = 'served' in read ? await checkPluginConfig(folder, config) : read;
       if ('problem' in checked) {
         status.set({ ...entry, state: 'failed', reason: checked.problem });

@@ -22,7 +22,7 @@ describe('readFrontendRemote', () => {
   it('lists a module federation remote in the remotes-server contract', () => {
     const dir = remoteFolder(manifest);
     const pkg = { name: '@acme/plugin-x', devportal: { compatibility: { shared: { react: '18.3.1' } } } };
-    const read = readFrontendRemote(dir, pkg, 'http://localhost:7007');
+    const read = readFrontendRemote(dir, pkg);
     expect(read).toEqual({
       served: {
         assetsDir: path.join(dir, 'dist'),
@@ -30,7 +30,7 @@ describe('readFrontendRemote', () => {
           packageName: '@acme/plugin-x',
           remoteInfo: {
             name: 'acme__plugin_x',
-            entry: 'http://localhost:7007/.backstage/dynamic-features/remotes/%40acme%2Fplugin-x/remoteEntry.js',
+            entry: 'remotes/%40acme%2Fplugin-x/remoteEntry.js',
           },
           exposedModules: ['.', 'alpha'],
           shared: { react: '18.3.1', '@mui/material/styles': '5.16.0' },
@@ -45,7 +45,7 @@ describe('readFrontendRemote', () => {
       path.join(dir, 'app-config.dynamic.yaml'),
       'dynamicPlugins:\n  frontend:\n    acme.plugin-x:\n      dynamicRoutes:\n        - path: /x\n          importName: XPage\n',
     );
-    const read = readFrontendRemote(dir, { name: '@acme/plugin-x' }, 'http://x');
+    const read = readFrontendRemote(dir, { name: '@acme/plugin-x' });
     expect('served' in read && read.served.remote.defaultWiring).toEqual({
       'acme.plugin-x': { dynamicRoutes: [{ path: '/x', importName: 'XPage' }] },
     });
@@ -53,9 +53,9 @@ describe('readFrontendRemote', () => {
 
   it('says what is wrong with a folder that is not a remote', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-'));
-    expect(readFrontendRemote(empty, { name: 'a' }, 'http://x')).toEqual({ problem: expect.stringMatching(/no dist\/mf-manifest.json/) });
-    expect(readFrontendRemote(remoteFolder('{'), { name: 'a' }, 'http://x')).toEqual({ problem: expect.stringMatching(/not valid JSON/) });
-    expect(readFrontendRemote(remoteFolder(manifest, []), { name: 'a' }, 'http://x')).toEqual({ problem: 'its remote entry dist/remoteEntry.js is missing' });
-    expect(readFrontendRemote(remoteFolder({ name: 'a' }), { name: 'a' }, 'http://x')).toEqual({ problem: expect.stringMatching(/lacks/) });
+    expect(readFrontendRemote(empty, { name: 'a' })).toEqual({ problem: expect.stringMatching(/no dist\/mf-manifest.json/) });
+    expect(readFrontendRemote(remoteFolder('{'), { name: 'a' })).toEqual({ problem: expect.stringMatching(/not valid JSON/) });
+    expect(readFrontendRemote(remoteFolder(manifest, []), { name: 'a' })).toEqual({ problem: 'its remote entry dist/remoteEntry.js is missing' });
+    expect(readFrontendRemote(remoteFolder({ name: 'a' }), { name: 'a' })).toEqual({ problem: expect.stringMatching(/lacks/) });
   });
 });

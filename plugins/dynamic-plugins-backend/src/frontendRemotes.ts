@@ -3,7 +3,7 @@ import path from 'node:path';
 import {
   EXTENSION_MANIFEST,
   isExtensionManifest,
-  remoteAssetsPath,
+  remoteFileRef,
   type ExtensionManifest,
   type FrontendRemote,
   type LegacyManifest,
@@ -24,9 +24,8 @@ export interface ServedRemote {
 export function readFrontendRemote(
   folder: string,
   pkg: { name: string; devportal?: { compatibility?: { shared?: Record<string, string> } } },
-  baseUrl: string,
 ): { served: ServedRemote } | { problem: string } {
-  const read = readRemote(folder, pkg, baseUrl);
+  const read = readRemote(folder, pkg);
   if ('served' in read) {
     const defaultWiring = shippedWiring(folder);
     if (defaultWiring) read.served.remote.defaultWiring = defaultWiring;
@@ -71,11 +70,10 @@ export function shippedWiring(folder: string): Record<string, unknown> | undefin
 function readRemote(
   folder: string,
   pkg: { name: string; devportal?: { compatibility?: { shared?: Record<string, string> } } },
-  baseUrl: string,
 ): { served: ServedRemote } | { problem: string } {
   const packageName = pkg.name;
   if (!fs.existsSync(path.join(folder, 'dist', 'mf-manifest.json')) && fs.existsSync(path.join(folder, 'dist-scalprum', 'plugin-manifest.json'))) {
-    return readScalprumRemote(folder, packageName, baseUrl);
+    return readScalprumRemote(folder, packageName);
   }
   const assetsDir = path.join(folder, 'dist');
   const manifestPath = path.join(assetsDir, 'mf-manifest.json');
@@ -113,7 +111,7 @@ function readRemote(
       assetsDir,
       remote: {
         packageName,
-        remoteInfo: { name, entry: `${baseUrl}${remoteAssetsPath(packageName)}/${entryPath}` },
+        remoteInfo: { name, entry: remoteFileRef(packageName, entryPath) },
         exposedModules: exposes.map((e: { name: string }) => e.name),
         shared,
       },
@@ -126,7 +124,7 @@ function readRemote(
  * (`name`, `loadScripts`, `registrationMethod: callback`) next to the
  * scripts and chunks. Served unchanged; the app registers the container.
  */
-function readScalprumRemote(folder: string, packageName: string, baseUrl: string): { served: ServedRemote } | { problem: string } {
+function readScalprumRemote(folder: string, packageName: string): { served: ServedRemote } | { problem: string } {
   const assetsDir = path.join(folder, 'dist-scalprum');
   let manifest: any;
   try {
@@ -143,17 +141,17 @@ function readScalprumRemote(folder: string, packageName: string, baseUrl: string
   }
   const missing = scripts.find((script: string) => !fs.existsSync(path.join(assetsDir, script)));
   if (missing) return { problem: `its script dist-scalprum/${missing} is missing` };
-  const prefix = `${baseUrl}${remoteAssetsPath(packageName)}`;
+
   return {
     served: {
       assetsDir,
       remote: {
         packageName,
-        remoteInfo: { name: manifest.name, entry: `${prefix}/plugin-manifest.json` },
+        remoteInfo: { name: manifest.name, entry: remoteFileRef(packageName, 'plugin-manifest.json') },
         // Scalprum containers expose PluginRoot by default; wiring names others.
         exposedModules: ['PluginRoot'],
         shared: {},
-        scalprum: { loadScripts: scripts.map((script: string) => `${prefix}/${script}`) },
+        scalprum: { loadScripts: scripts.map((script: string) => remoteFileRef(packageName, script)) },
       },
     },
   };

@@ -42,7 +42,6 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
     const root = rootSetting ? path.resolve(rootSetting) : undefined;
     const frontend = new FrontendPlugins({
       root,
-      baseUrl: config.getString('backend.baseUrl').replace(/\/$/, ''),
       config,
       status,
       logger,

@@ -15,6 +15,28 @@ export function remoteAssetsPath(packageName: string): string {
 }
 
 /**
+ * How the list names a remote's file: relative to the list's own URL
+ * (`remotes/<package>/<file>`). The browser resolves it against wherever it
+ * fetched the list from, so the portal works at any origin and path prefix it
+ * is opened at (`http://127.0.0.1:7007` as well as `http://localhost:7007`,
+ * or behind a proxy), which absolute URLs built from `backend.baseUrl` did not.
+ */
+export function remoteFileRef(packageName: string, file: string): string {
+  const listName = REMOTES_LIST_PATH.slice(REMOTES_LIST_PATH.lastIndexOf('/') + 1);
+  return `${listName}/${encodeURIComponent(packageName)}/${file.replace(/^\/+/, '')}`;
+}
+
+/** A listed remote with its file references made absolute against the URL the list came from. */
+export function resolveRemoteRefs(remote: FrontendRemote, listUrl: string): FrontendRemote {
+  const resolve = (ref: string) => new URL(ref, listUrl).href;
+  return {
+    ...remote,
+    remoteInfo: { ...remote.remoteInfo, entry: resolve(remote.remoteInfo.entry) },
+    ...(remote.scalprum ? { scalprum: { ...remote.scalprum, loadScripts: remote.scalprum.loadScripts.map(resolve) } } : {}),
+  };
+}
+
+/**
  * One dynamic frontend plugin as the app's loader sees it: the contract of
  * backend-dynamic-feature-service's `/remotes` list, plus DevPortal's
  * additions.

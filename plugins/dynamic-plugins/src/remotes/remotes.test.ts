@@ -24,12 +24,21 @@ describe('remotes', () => {
     const fetchImpl = jest.fn(async () => ({
       ok: true,
       json: async () => [
-        { packageName: 'a', remoteInfo: { name: 'a', entry: 'http://x/a/remoteEntry.js' }, exposedModules: ['.'] },
+        { packageName: 'a', remoteInfo: { name: 'a', entry: 'remotes/a/remoteEntry.js' }, exposedModules: ['.'] },
+        { packageName: 's', remoteInfo: { name: 's', entry: 'remotes/s/plugin-manifest.json' }, exposedModules: ['PluginRoot'], scalprum: { loadScripts: ['remotes/s/s.js'] } },
+        { packageName: 'abs', remoteInfo: { name: 'abs', entry: 'http://cdn.example/abs/remoteEntry.js' }, exposedModules: ['.'] },
         { packageName: 'broken' },
       ],
     })) as unknown as typeof fetch;
     const remotes = await fetchRemotes('http://x/', fetchImpl);
-    expect(remotes.map(r => r.packageName)).toEqual(['a']);
+    expect(remotes.map(r => r.packageName)).toEqual(['a', 's', 'abs']);
+    // Relative references load from where the list came from; absolute ones stay.
+    expect(remotes.map(r => r.remoteInfo.entry)).toEqual([
+      'http://x/.backstage/dynamic-features/remotes/a/remoteEntry.js',
+      'http://x/.backstage/dynamic-features/remotes/s/plugin-manifest.json',
+      'http://cdn.example/abs/remoteEntry.js',
+    ]);
+    expect(remotes[1].scalprum?.loadScripts).toEqual(['http://x/.backstage/dynamic-features/remotes/s/s.js']);
     expect((fetchImpl as jest.Mock).mock.calls[0][0]).toBe('http://x/.backstage/dynamic-features/remotes');
   });
 });

@@ -1,20 +1,22 @@
-import { isFrontendRemote, REMOTES_LIST_PATH, type FrontendRemote } from '@devportal/plugin-dynamic-plugins-common';
+import { isFrontendRemote, REMOTES_LIST_PATH, resolveRemoteRefs, type FrontendRemote } from '@devportal/plugin-dynamic-plugins-common';
 
 /**
  * The dynamic frontend plugins the backend serves now (enabled ones only),
  * in the contract of `backend-dynamic-feature-service`'s remotes server plus
  * DevPortal's additions. Asks every time: a later live apply learns of
  * changes by calling it again. Entries without the fields a loader needs are
- * dropped.
+ * dropped. File references are made absolute against the list's URL (the
+ * backend lists them relative, so they load from the origin the page uses).
  */
 export async function fetchRemotes(backendBaseUrl: string, fetchImpl: typeof fetch = fetch): Promise<FrontendRemote[]> {
-  const response = await fetchImpl(`${backendBaseUrl.replace(/\/$/, '')}${REMOTES_LIST_PATH}`);
+  const listUrl = new URL(`${backendBaseUrl.replace(/\/$/, '')}${REMOTES_LIST_PATH}`, window.location.href).href;
+  const response = await fetchImpl(listUrl);
   if (!response.ok) {
     throw new Error(`listing dynamic frontend plugins failed: HTTP ${response.status}`);
   }
   const body = await response.json();
   if (!Array.isArray(body)) throw new Error('listing dynamic frontend plugins failed: not a list');
-  return body.filter(isFrontendRemote);
+  return body.filter(isFrontendRemote).map(remote => resolveRemoteRefs(remote, listUrl));
 }
 
 /**
