@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomically } from './files';
 import { InstallError } from './errors';
+import { requireSafePluginDir } from './pluginDir';
 
 /*
  * Everything that changes the dynamic plugins root lives here: the lock that
@@ -133,6 +134,7 @@ interface Journal extends SwitchPlan {
 
 /** Switches the root to the new set; see the comment at the top of the file. */
 export async function switchRoot(root: string, plan: SwitchPlan): Promise<void> {
+  for (const folder of [...plan.replace, ...plan.remove]) requireSafePluginDir(folder, 'install', root);
   const journal: Journal = {
     ...plan,
     staging: path.basename(plan.staging),
@@ -163,6 +165,14 @@ export async function recover(root: string): Promise<boolean> {
 
 /** Idempotent: every step checks whether it already happened. */
 async function applyJournal(root: string, journal: Journal) {
+  // The journal is read back from disk by `recover`: every name in it must
+  // still be a folder directly inside the root.
+  for (const folder of [...journal.replace, ...journal.remove]) requireSafePluginDir(folder, 'install journal', root);
+  for (const name of [journal.staging, journal.trash, ...journal.files]) {
+    if (!isSafeInstallerEntry(name, root)) {
+      throw new InstallError(`install journal: refusing the entry name ${JSON.stringify(String(name).slice(0, 200))}`, 'UNSAFE_PLUGIN_DIR');
+    }
+  }
   const staging = path.join(root, journal.staging);
   const trash = path.join(root, journal.trash);
   await fs.mkdir(trash, { recursive: true });
@@ -191,6 +201,12 @@ async function exists(p: string) {
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** A name of the installer's own inside the root (staging, trash, app-config, state): one path segment. */
+function isSafeInstallerEntry(name: unknown, root: string): boolean {
+  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) return false;
+  return path.dirname(path.resolve(root, name)) === path.resolve(root);
+}
 
 /** Names in the root that belong to the installer, not to plugins. */
 export function isInstallerEntry(name: string): boolean {

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedPlugin } from './config/layers';
 import { InstallError } from './errors';
+import { requireSafePluginDir } from './pluginDir';
 import type { PluginOutcome } from './install';
 import { isOnThisMachine } from './spec/classify';
 import { sourceFor } from './sources/registry';
@@ -43,7 +44,7 @@ export async function installOne(
     const fetchDir = path.join(staging, `.fetch-${crypto.randomUUID()}`);
     await fs.mkdir(fetchDir);
     const fetched = await source.fetch(fetchDir, settings);
-    const target = path.join(staging, fetched.record.folder);
+    const target = path.join(staging, requireSafePluginDir(fetched.record.folder, plugin.package, staging));
     await fs.rename(fetched.dir, target).catch(() => {
       throw new InstallError(`${plugin.package}: another plugin is also installed as ${fetched.record.folder}`, 'FOLDER_CLASH');
     });

@@ -1,9 +1,14 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import semver from 'semver';
 import type { ResolvedPlugin } from '../config/layers';
 import { InstallError } from '../errors';
+import { requireSafePluginDir } from '../pluginDir';
 import { isExactVersion, isOnThisMachine, type SpecFor } from '../spec/classify';
 import { checkPinAgainstPublished, verifyArtifact } from '../verify/artifact';
+import { quote } from '../verify/hash';
+import { computeIntegrity } from '../verify/integrity';
 import { redact } from './npmrc';
 import type { FetchRequest, FetchResult, InstallSettings, PluginSource, SourcePlugin } from './types';
 
@@ -36,6 +41,13 @@ export const npmSource: PluginSource<'npm'> = {
     if (this.checksOffline(target)) {
       return `npm:${plugin.package}:${plugin.integrity}`;
     }
+    const { spec } = target;
+    if (spec.type !== 'registry' && !isOnThisMachine(spec)) {
+      // A tarball URL or file: its content is what the pin says, else what
+      // it hashes to now; nothing inside it is read before it is verified.
+      if (plugin.integrity) return `npm:${plugin.package}:${plugin.integrity}`;
+      return `npm:${plugin.package}:${await computeIntegrity(await download(plugin, spec.spec, settings))}`;
+    }
     // A range, a dist-tag or Always: ask the registry which version that is
     // now (metadata only, no tarball).
     const manifest = await resolveManifest(target, settings);
@@ -44,44 +56,109 @@ export const npmSource: PluginSource<'npm'> = {
 
   async fetch({ plugin, spec, stagingDir, settings }: FetchRequest<'npm'>): Promise<FetchResult> {
     const pin = requireIntegrity(plugin, spec, settings);
-    const manifest = await resolveManifest({ plugin, spec }, settings);
-    if (pin) {
-      await reported(plugin, settings, async () => checkPinAgainstPublished(pin, manifest._integrity, plugin.package));
+    let expected = pin;
+    let identity: PackageIdentity | undefined;
+    let source = spec.spec;
+    if (spec.type === 'registry') {
+      const manifest = await resolveManifest({ plugin, spec }, settings);
+      if (pin) {
+        await reported(plugin, settings, async () => checkPinAgainstPublished(pin, manifest._integrity, plugin.package));
+      }
+      expected = pin ?? manifest._integrity;
+      identity = manifest;
+      source = manifest._resolved;
     }
-    const tarball = path.join(await settings.downloads(), `${crypto.randomUUID()}.tgz`);
-    const expected = pin ?? manifest._integrity;
-    const pacote = await loadPacote();
-    const options = await pacoteOptions(settings);
-    await npmCall(plugin, settings, () =>
-      pacote.tarball.file(manifest._resolved, tarball, {
-        ...options,
-        // pacote verifies the bytes against this before the file is kept.
-        integrity: expected,
-      }),
-    );
-    await reported(plugin, settings, () =>
+    // Anything else is a tarball (a URL or a file): nothing is read from it,
+    // its package.json included, before its bytes pass verifyArtifact.
+    const tarball = await download(plugin, source, settings);
+    const { hash } = await reported(plugin, settings, () =>
       verifyArtifact({ kind: 'npm-tarball', file: tarball, integrity: expected, required: !!pin, subject: 'the downloaded tarball' }),
     );
-    const folder = `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}`;
-    const dir = path.join(stagingDir, folder);
+    const dir = path.join(stagingDir, 'package');
     const { extractTarball } = await import('../extract');
     await extractTarball(tarball, dir, {
       prefix: 'first-component',
       maxEntryBytes: settings.maxEntryBytes,
       maxTotalBytes: settings.maxArchiveBytes,
     });
+    identity ??= checkIdentity(plugin, spec, await readPackageJson(plugin, dir), 'its package.json');
+    const folder = requireSafePluginDir(
+      `${identity.name.replace(/^@/, '').replace('/', '-')}-${identity.version}`,
+      plugin.package,
+    );
     return {
       dir,
       record: {
         folder,
-        name: manifest.name,
-        version: manifest.version,
+        name: identity.name,
+        version: identity.version,
         source: 'npm',
-        integrity: expected,
+        integrity: expected ?? hash,
       },
     };
   },
 };
+
+/** Downloads a tarball (registry URL, tarball URL or file) without looking inside it. */
+async function download(plugin: ResolvedPlugin, source: string, settings: InstallSettings): Promise<string> {
+  const tarball = path.join(await settings.downloads(), `${crypto.randomUUID()}.tgz`);
+  const pacote = await loadPacote();
+  const options = await pacoteOptions(settings);
+  // No `integrity` for pacote: verifyArtifact checks the bytes (every
+  // algorithm of the pin) before anything reads them.
+  await npmCall(plugin, settings, () => pacote.tarball.file(source, tarball, options));
+  return tarball;
+}
+
+interface PackageIdentity {
+  name: string;
+  version: string;
+}
+
+/**
+ * npm package names as the registry accepts them (old packages' capitals
+ * included): an optional `@scope/`, then URL-safe characters, not starting
+ * with `.` or `_`, at most 214 characters.
+ */
+const NPM_NAME_RE = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/i;
+
+export function isValidNpmName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 214 && NPM_NAME_RE.test(name);
+}
+
+/**
+ * The plugin folder is named after the package's name and version, which
+ * come from the registry or the tarball: both must be well-formed, and a
+ * registry must answer with the package that was asked for.
+ */
+function checkIdentity(
+  plugin: ResolvedPlugin,
+  spec: NpmSpec,
+  found: { name?: unknown; version?: unknown },
+  from: string,
+): PackageIdentity {
+  const refuse = (reason: string): never => {
+    throw new InstallError(`${plugin.package}: ${from} ${reason}`, 'INVALID_PACKAGE_MANIFEST');
+  };
+  const { name, version } = found;
+  if (!isValidNpmName(name)) refuse(`has an invalid package name ${quote(String(name))}`);
+  if (spec.type === 'registry' && name !== spec.name) refuse(`names the package ${quote(String(name))}, not ${spec.name}`);
+  if (typeof version !== 'string' || semver.valid(version) === null) refuse(`has an invalid version ${quote(String(version))}`);
+  if (spec.type === 'registry' && spec.selector.type === 'version' && !semver.eq(version as string, spec.selector.value)) {
+    refuse(`has the version ${quote(String(version))}, not ${spec.selector.value}`);
+  }
+  return { name: name as string, version: version as string };
+}
+
+async function readPackageJson(plugin: ResolvedPlugin, dir: string): Promise<{ name?: unknown; version?: unknown }> {
+  try {
+    const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8'));
+    if (pkg && typeof pkg === 'object') return pkg;
+  } catch {
+    // reported below
+  }
+  throw new InstallError(`${plugin.package}: the tarball holds no package/package.json with a name and version`, 'NOT_A_PACKAGE');
+}
 
 function requireIntegrity(plugin: ResolvedPlugin, spec: NpmSpec, settings: InstallSettings): string | undefined {
   // A tarball on this machine is as trusted as a local folder; remote ones need integrity.
@@ -109,9 +186,16 @@ async function reported<T>(plugin: ResolvedPlugin, settings: InstallSettings, ch
 async function resolveManifest({ plugin, spec }: SourcePlugin<'npm'>, settings: InstallSettings) {
   const pacote = await loadPacote();
   const options = await pacoteOptions(settings);
-  return npmCall(plugin, settings, () =>
+  const manifest = await npmCall(plugin, settings, () =>
     pacote.manifest(spec.spec, { ...options, fullMetadata: false }),
   );
+  const from = spec.type === 'registry' ? "the registry's manifest" : 'its package.json';
+  checkIdentity(plugin, spec, manifest, from);
+  // A registry's tarball is fetched over HTTP(S), never from a path or git.
+  if (spec.type === 'registry' && !/^https?:\/\//i.test(String(manifest._resolved))) {
+    throw new InstallError(`${plugin.package}: ${from} points at a tarball that is not an http(s) URL`, 'INVALID_PACKAGE_MANIFEST');
+  }
+  return manifest;
 }
 
 async function pacoteOptions(settings: InstallSettings) {

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { packTarball, startFakeNpmRegistry, type FakeNpmRegistry } from '../../testing/npmRegistry';
+import { installPlugins, type InstallOptions } from '../install';
+
+/*
+ * npm packages against a fake registry on a loopback port: what the
+ * registry (or a tarball) says about a package is not trusted.
+ */
+
+let registry: FakeNpmRegistry;
+const dirs: string[] = [];
+beforeAll(async () => {
+  registry = await startFakeNpmRegistry();
+});
+afterAll(async () => {
+  await registry.close();
+  dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true }));
+});
+
+function workspace(config: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-npm-'));
+  dirs.push(dir);
+  fs.writeFileSync(path.join(dir, 'dynamic-plugins.yaml'), config);
+  const env = { NPM_CONFIG_USERCONFIG: path.join(dir, 'no-npmrc'), npm_config_registry: `${registry.url}/` };
+  const options: InstallOptions = {
+    configFile: path.join(dir, 'dynamic-plugins.yaml'),
+    root: path.join(dir, 'root'),
+    env,
+    network: { retries: 0, timeoutMs: 5_000 },
+  };
+  return { dir, options, install: () => installPlugins(options) };
+}
+
+/** Publishes `name@version` whose version document says `doc` (name and version as given). */
+function publish(name: string, version: string, doc: { name: string; version: string }) {
+  const packed = packTarball(doc);
+  const tarball = registry.tarball(`${name.replace('/', '-')}-${version}.tgz`, packed.bytes);
+  registry.publish(name, { [version]: { ...doc, dist: { tarball, integrity: packed.sha512 } } });
+  return packed;
+}
+
+/** Every entry under `dir`, relative, to show nothing was written outside the root. */
+function tree(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true }).map(String).sort();
+}
+
+describe('npm packages from a registry', () => {
+  it('installs a package whose version document is what was asked for', async () => {
+    const packed = publish('good-plugin', '1.0.0', { name: 'good-plugin', version: '1.0.0' });
+    const ws = workspace(`plugins:\n  - package: good-plugin@1.0.0\n    integrity: ${packed.sha512}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toBeUndefined();
+    expect(result.plugins[0].record).toMatchObject({ folder: 'good-plugin-1.0.0', name: 'good-plugin', version: '1.0.0' });
+    expect(fs.existsSync(path.join(ws.options.root, 'good-plugin-1.0.0/index.js'))).toBe(true);
+  });
+
+  it('refuses a version document whose name walks out of the plugins root', async () => {
+    const evil = '@x/../../../../evil-out';
+    const packed = publish('lying-name', '1.0.0', { name: evil, version: '1.0.0' });
+    const ws = workspace(`plugins:\n  - package: lying-name@1.0.0\n    integrity: ${packed.sha512}\n`);
+    const before = tree(ws.dir);
+    const result = await ws.install();
+    expect(result.ok).toBe(false);
+    expect(result.plugins[0].error).toEqual({
+      code: 'INVALID_PACKAGE_MANIFEST',
+      message: `lying-name@1.0.0: the registry's manifest has an invalid package name "${evil}"`,
+    });
+    expect(tree(ws.dir).filter(entry => !entry.startsWith('root'))).toEqual(before);
+    expect(fs.existsSync(path.join(ws.dir, 'evil-out-1.0.0'))).toBe(false);
+  });
+
+  it('refuses a version document that claims to be another package', async () => {
+    const packed = publish('impostor', '1.0.0', { name: 'good-plugin', version: '1.0.0' });
+    const ws = workspace(`plugins:\n  - package: impostor@1.0.0\n    integrity: ${packed.sha512}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toEqual({
+      code: 'INVALID_PACKAGE_MANIFEST',
+      message: `impostor@1.0.0: the registry's manifest names the package "good-plugin", not impostor`,
+    });
+    expect(registry.requests).not.toContain('/-/impostor-1.0.0.tgz');
+  });
+
+  it('refuses a version document whose version is not semver', async () => {
+    const packed = publish('bad-version', '1.0.0', { name: 'bad-version', version: '1.0.0/../../../x' });
+    const ws = workspace(`plugins:\n  - package: bad-version\n    integrity: ${packed.sha512}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toMatchObject({ code: 'INVALID_PACKAGE_MANIFEST' });
+    expect(result.plugins[0].error!.message).toMatch(/^bad-version: the registry's manifest has an invalid version "1\.0\.0\/\.\.\/\.\.\/\.\.\/x"$/);
+    expect(fs.existsSync(path.join(ws.dir, 'x'))).toBe(false);
+  });
+
+  it('refuses a tarball URL whose package.json names a path, after checking its bytes', async () => {
+    const packed = packTarball({ name: '@x/../../../../evil-url', version: '1.0.0' });
+    const url = registry.tarball('evil-url.tgz', packed.bytes);
+    const ws = workspace(`plugins:\n  - package: ${url}\n    integrity: ${packed.sha512}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toMatchObject({ code: 'INVALID_PACKAGE_MANIFEST' });
+    expect(result.plugins[0].error!.message).toBe(`${url}: its package.json has an invalid package name "@x/../../../../evil-url"`);
+    expect(fs.existsSync(path.join(ws.dir, 'evil-url-1.0.0'))).toBe(false);
+  });
+
+  it('checks a tarball URL against its pin before reading its package.json', async () => {
+    // Read first, this package.json would fail as unparsable, not as a mismatch.
+    const packed = packTarball('{ not json');
+    const other = packTarball({ name: 'other', version: '1.0.0' });
+    const url = registry.tarball('evil-url-2.tgz', packed.bytes);
+    const ws = workspace(`plugins:\n  - package: ${url}\n    integrity: ${other.sha512}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toMatchObject({ code: 'INTEGRITY_MISMATCH' });
+  });
+
+  it('installs a tarball URL named after its package.json', async () => {
+    const packed = packTarball({ name: '@acme/from-url', version: '2.1.0' });
+    const url = registry.tarball('from-url.tgz', packed.bytes);
+    const ws = workspace(`plugins:\n  - package: ${url}\n    integrity: ${packed.sha512}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toBeUndefined();
+    expect(result.plugins[0].record).toMatchObject({ folder: 'acme-from-url-2.1.0', name: '@acme/from-url', integrity: packed.sha512 });
+    expect((await ws.install()).plugins[0].status).toBe('unchanged');
+  });
+});
