@@ -56,6 +56,23 @@ describe('npm packages from a registry', () => {
     expect(fs.existsSync(path.join(ws.options.root, 'good-plugin-1.0.0/index.js'))).toBe(true);
   });
 
+  it.each(['sha256', 'sha384'] as const)('installs a package pinned with %s against a registry that publishes sha512', async algorithm => {
+    const packed = publish(`pinned-${algorithm}`, '1.0.0', { name: `pinned-${algorithm}`, version: '1.0.0' });
+    const ws = workspace(`plugins:\n  - package: pinned-${algorithm}@1.0.0\n    integrity: ${packed[algorithm]}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toBeUndefined();
+    expect(result.plugins[0].record).toMatchObject({ folder: `pinned-${algorithm}-1.0.0`, integrity: packed[algorithm] });
+  });
+
+  it('refuses a sha256 pin the downloaded bytes do not match, and a pin of only unsupported algorithms', async () => {
+    publish('pinned-wrong', '1.0.0', { name: 'pinned-wrong', version: '1.0.0' });
+    const other = packTarball({ name: 'other', version: '9.9.9' });
+    const ws = workspace(`plugins:\n  - package: pinned-wrong@1.0.0\n    integrity: ${other.sha256}\n`);
+    expect((await ws.install()).plugins[0].error).toMatchObject({ code: 'INTEGRITY_MISMATCH' });
+    fs.writeFileSync(ws.options.configFile, 'plugins:\n  - package: pinned-wrong@1.0.0\n    integrity: sha1-qZk+NkcGgWq6PiVxeFDCbJzQ2J0=\n');
+    expect((await ws.install()).plugins[0].error).toMatchObject({ code: 'INVALID_INTEGRITY' });
+  });
+
   it('refuses a version document whose name walks out of the plugins root', async () => {
     const evil = '@x/../../../../evil-out';
     const packed = publish('lying-name', '1.0.0', { name: evil, version: '1.0.0' });

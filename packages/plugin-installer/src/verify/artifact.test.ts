@@ -150,6 +150,13 @@ describe('checkPinAgainstPublished', () => {
     );
   });
 
+  it('leaves a sha256 or sha384 pin to the byte check when the registry publishes only sha512', () => {
+    const published = sri('sha512', BYTES);
+    expect(() => checkPinAgainstPublished(sri('sha256', BYTES), published, '@acme/a@1.0.0')).not.toThrow();
+    expect(() => checkPinAgainstPublished(sri('sha384', Buffer.from('other')), published, '@acme/a@1.0.0')).not.toThrow();
+    expect(() => checkPinAgainstPublished(`${sri('sha256', BYTES)} ${sri('sha512', Buffer.from('other'))}`, published, '@acme/a@1.0.0')).not.toThrow();
+  });
+
   it('refuses a malformed pin as invalid, whatever the registry says', () => {
     expect(() => checkPinAgainstPublished('sha512-short', pin, '@acme/a@1.0.0')).toThrow(expect.objectContaining({ code: 'INVALID_INTEGRITY' }));
   });

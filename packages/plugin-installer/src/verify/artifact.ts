@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { InstallError } from '../errors';
 import { verifyFileDigest } from './digest';
 import { hashFolder } from './folderHash';
-import { computeIntegrity, parseIntegrity, verifyFileIntegrity } from './integrity';
+import { computeIntegrity, parseIntegrity, verifyFileIntegrity, type IntegrityHash } from './integrity';
 
 /*
  * The one check every downloaded or copied plugin passes before it is
@@ -68,20 +68,26 @@ export async function verifyArtifact(artifact: Artifact): Promise<Verification> 
 
 /**
  * Before anything is downloaded: the pinned integrity must be well-formed
- * (`INVALID_INTEGRITY`) and, when the registry publishes one, share a hash
- * with it (`INTEGRITY_MISMATCH`), so a wrong pin fails without a download. A
- * registry value we cannot parse is left to the byte check.
+ * (`INVALID_INTEGRITY`) and must not be contradicted by what the registry
+ * publishes (`INTEGRITY_MISMATCH`), so a wrong pin fails without a download.
+ * The bytes match a pin when any of its hashes matches, so the pin is
+ * contradicted only when the registry publishes every algorithm it lists
+ * and none of its hashes is among them (a `sha256-` pin against a registry
+ * publishing only sha512 is left to the byte check). A registry value we
+ * cannot parse is left to the byte check too.
  */
 export function checkPinAgainstPublished(pin: string, published: string | undefined, subject: string): void {
   const pinned = parseIntegrity(pin, { subject });
   if (!published) return;
-  let offered: string[];
+  let offered: IntegrityHash[];
   try {
-    offered = parseIntegrity(published).map(hash => hash.sri);
+    offered = parseIntegrity(published);
   } catch {
     return;
   }
-  if (!pinned.some(hash => offered.includes(hash.sri))) {
+  const offeredAlgorithms = new Set(offered.map(hash => hash.algorithm));
+  if (!pinned.every(hash => offeredAlgorithms.has(hash.algorithm))) return;
+  if (!pinned.some(hash => offered.some(other => other.sri === hash.sri))) {
     throw new InstallError(`${subject}: the registry publishes integrity ${published}, dynamic-plugins.yaml expects ${pin}`, 'INTEGRITY_MISMATCH');
   }
 }

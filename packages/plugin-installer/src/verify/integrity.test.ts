@@ -130,11 +130,13 @@ describe('verifyFileIntegrity', () => {
     expect(error.code).toBe('INVALID_INTEGRITY');
   });
 
-  it('checks only the strongest algorithm present', async () => {
-    await expect(verifyFileIntegrity(abcFile, `${ABC.sha256} ${OTHER.sha512}`)).rejects.toMatchObject({
-      code: 'INTEGRITY_MISMATCH',
-    });
+  it('accepts a match on any algorithm the value lists (SRI), and names every hash computed when none matches', async () => {
+    await expect(verifyFileIntegrity(abcFile, `${ABC.sha256} ${OTHER.sha512}`)).resolves.toBe(ABC.sha256);
     await expect(verifyFileIntegrity(abcFile, `${OTHER.sha256} ${ABC.sha512}`)).resolves.toBe(ABC.sha512);
+    await expect(verifyFileIntegrity(abcFile, `${OTHER.sha384} ${ABC.sha256}`)).resolves.toBe(ABC.sha256);
+    const error = await caughtAsync(verifyFileIntegrity(abcFile, `${OTHER.sha256} ${OTHER.sha512}`));
+    expect(error.code).toBe('INTEGRITY_MISMATCH');
+    expect(error.message).toContain(`got ${ABC.sha512} ${ABC.sha256}`);
   });
 
   it('accepts any of several hashes of the strongest algorithm', async () => {

@@ -11,8 +11,9 @@ import { checkFile, createHashChecker, forSubject, hashOf, hashOfFile, isAlgorit
  * - tokens of algorithms other than sha512, sha384 and sha256 (e.g. `sha1`)
  *   are ignored, but at least one supported hash must remain;
  * - a supported hash must decode to exactly the algorithm's digest length;
- * - only the strongest algorithm present is checked, and the data matches when
- *   it equals any hash of that algorithm.
+ * - the data is hashed with every supported algorithm present and matches
+ *   when it equals any of the hashes (so a sha256 or sha384 pin works against
+ *   a registry that publishes sha512).
  */
 
 export type IntegrityAlgorithm = 'sha512' | 'sha384' | 'sha256';
@@ -97,9 +98,10 @@ export function isValidIntegrity(value: unknown): value is string {
 }
 
 /**
- * Checks bytes against an SRI string while they stream by. `algorithm` is
- * the strongest one in the SRI string; `digest()` gives the SRI hash
- * (`<algorithm>-<base64>`) of everything fed; `verify()` returns the hash
+ * Checks bytes against an SRI string while they stream by, hashing them with
+ * every algorithm it lists. `algorithm` is the strongest one in the SRI
+ * string; `digest()` gives the SRI hash (`<algorithm>-<base64>`) of that
+ * algorithm of everything fed; `verify()` returns the hash
  * that matched, or throws `InstallError` `INTEGRITY_MISMATCH` with the
  * expected and actual hashes.
  */
@@ -111,16 +113,27 @@ export type IntegrityChecker = HashChecker<IntegrityAlgorithm, string>;
  */
 export function createIntegrityChecker(sri: string, options: IntegrityOptions = {}): IntegrityChecker {
   const hashes = parseIntegrity(sri, options);
-  const algorithm = hashes[0].algorithm;
-  const expected = hashes.filter(hash => hash.algorithm === algorithm);
-  return createHashChecker(INTEGRITY, algorithm, got => {
-    const match = expected.find(candidate => candidate.sri === got);
-    if (match) return match.sri;
-    throw new InstallError(
-      `Integrity mismatch${forSubject(options.subject)}: expected ${expected.map(e => e.sri).join(' or ')}, got ${got}`,
-      'INTEGRITY_MISMATCH',
-    );
-  });
+  // Every algorithm the value lists is computed (strongest first); a match
+  // on any of its hashes accepts the bytes.
+  const algorithms = [...new Set(hashes.map(hash => hash.algorithm))];
+  const checkers = algorithms.map(algorithm => createHashChecker(INTEGRITY, algorithm, got => got));
+  return {
+    algorithm: algorithms[0],
+    update(chunk) {
+      for (const checker of checkers) checker.update(chunk);
+      return this;
+    },
+    digest: () => checkers[0].digest(),
+    verify() {
+      const got = checkers.map(checker => checker.digest());
+      const match = hashes.find(hash => got.includes(hash.sri));
+      if (match) return match.sri;
+      throw new InstallError(
+        `Integrity mismatch${forSubject(options.subject)}: expected ${hashes.map(e => e.sri).join(' or ')}, got ${got.join(' ')}`,
+        'INTEGRITY_MISMATCH',
+      );
+    },
+  };
 }
 
 /** Checks the bytes of `data` against `sri`; returns the matching hash. */
