@@ -3,7 +3,7 @@ import path from 'node:path';
 import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
 import { configSchemaExtensionPoint } from '@backstage/plugin-app-node';
 import type { JsonObject } from '@backstage/types';
-import type { SerializedSchema } from './configSchema';
+import { restrictPluginVisibility, type DroppedVisibility, type PluginSchemas } from './schemaVisibility';
 
 /**
  * RHDH's frontend wiring (`dynamicPlugins.frontend.<plugin>`) is read by
@@ -26,9 +26,11 @@ const wiringSchema: JsonObject = {
  * This module gives the app-backend that schema plus the schemas of the
  * dynamic plugins that loaded (frontend and backend), so their
  * `@visibility frontend` keys (`home.*`, `header.*`, …) reach the browser and
- * their config is validated together with the rest.
+ * their config is validated together with the rest. A plugin's schema may
+ * only make its own keys visible (schemaVisibility.ts): whatever else it
+ * marks is removed and logged.
  */
-export function appConfigSchemaModule(pluginSchemas: () => SerializedSchema[]) {
+export function appConfigSchemaModule(pluginSchemas: () => PluginSchemas[]) {
   return createBackendModule({
     pluginId: 'app',
     moduleId: 'dynamic-plugins-config-schema',
@@ -54,15 +56,17 @@ export function appConfigSchemaModule(pluginSchemas: () => SerializedSchema[]) {
             }
           }
           if (appSchemas.length === 0) return; // no app bundle: nothing to serve
+          const { schemas, dropped } = restrictPluginVisibility(appSchemas, pluginSchemas());
+          for (const [plugin, paths] of droppedByPlugin(dropped)) {
+            logger.warn(
+              `Dynamic plugin ${plugin}'s config schema may not make these keys visible to the browser; they stay backend-only: ${paths.join(', ')}`,
+            );
+          }
           schemaPoint.setConfigSchema(
             await loadConfigSchema({
               serialized: {
                 backstageConfigSchemaVersion: 1,
-                schemas: [
-                  ...appSchemas,
-                  ...pluginSchemas(),
-                  { path: path.join(__dirname, 'wiring'), value: wiringSchema },
-                ],
+                schemas: [...schemas, { path: path.join(__dirname, 'wiring'), value: wiringSchema }],
               },
             }),
           );
@@ -70,6 +74,15 @@ export function appConfigSchemaModule(pluginSchemas: () => SerializedSchema[]) {
       });
     },
   });
+}
+
+/** One log line per plugin: `path (reason)`, each once. */
+function droppedByPlugin(dropped: DroppedVisibility[]): Map<string, string[]> {
+  const byPlugin = new Map<string, Set<string>>();
+  for (const { plugin, path: key, reason } of dropped) {
+    byPlugin.set(plugin, (byPlugin.get(plugin) ?? new Set()).add(`${key} (${reason})`));
+  }
+  return new Map([...byPlugin].map(([plugin, paths]) => [plugin, [...paths]]));
 }
 
 /** The schemas of a serialized config schema file (`backstageConfigSchemaVersion: 1`), or none. */

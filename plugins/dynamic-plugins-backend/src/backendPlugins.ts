@@ -15,9 +15,10 @@ import {
   incompatibility,
   type DynamicPluginResolution,
 } from '@devportal/plugin-dynamic-plugins-node';
-import { checkPluginConfig, type SerializedSchema } from './configSchema';
+import { checkPluginConfig } from './configSchema';
 import { readPackageJson } from './frontendPlugins';
 import { isolateFeature } from './isolation';
+import type { PluginSchemas } from './schemaVisibility';
 import type { DynamicPluginStatusStore } from './status';
 
 export interface BackendLoadOptions {
@@ -41,14 +42,14 @@ export interface BackendLoadOptions {
  * all that pass are made resolvable together (a module may import its
  * plugin's package) and imported; each feature is wrapped so its init cannot
  * take the backend down. Frontend packages are left to FrontendPlugins.
- * Returns the features and the config schemas of the plugins that passed.
+ * Returns the features and the config schemas of the plugins that passed, per package.
  */
-export async function loadBackendPlugins(options: BackendLoadOptions): Promise<{ features: BackendFeature[]; schemas: SerializedSchema[] }> {
+export async function loadBackendPlugins(options: BackendLoadOptions): Promise<{ features: BackendFeature[]; schemas: PluginSchemas[] }> {
   const { root, state, status, logger } = options;
   for (const disabled of state.disabled) {
     status.set({ package: disabled.package, version: '', source: 'unknown', kind: 'unknown', state: 'disabled' });
   }
-  const schemas: SerializedSchema[] = [];
+  const schemas: PluginSchemas[] = [];
   const candidates: Array<{ folder: string; name: string }> = [];
   for (const record of Object.values(state.plugins)) {
     const folder = path.join(root, record.folder);
@@ -84,7 +85,7 @@ export async function loadBackendPlugins(options: BackendLoadOptions): Promise<{
       continue;
     }
     status.set(entry);
-    schemas.push(...checked.schemas);
+    schemas.push({ package: pkg.name, schemas: checked.schemas });
     candidates.push({ folder, name: pkg.name });
   }
 

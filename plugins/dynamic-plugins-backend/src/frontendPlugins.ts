@@ -4,8 +4,9 @@ import type { Config } from '@backstage/config';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { INSTALLER_STATE_FILE, isFrontendRole, sourceLabel, type DynamicPluginStatus } from '@devportal/plugin-dynamic-plugins-common';
 import { readInstallState } from '@devportal/plugin-dynamic-plugins-node';
-import { checkPluginConfig, type SerializedSchema } from './configSchema';
+import { checkPluginConfig } from './configSchema';
 import { readFrontendRemote, type ServedRemote } from './frontendRemotes';
+import type { PluginSchemas } from './schemaVisibility';
 import type { DynamicPluginStatusStore } from './status';
 
 /**
@@ -21,7 +22,7 @@ export class FrontendPlugins {
   private readSignature: string | undefined;
   private reading: Promise<void> | undefined;
   /** Config schemas of the frontend plugins read at start, for the app (see appConfigSchema.ts). */
-  readonly schemasAtStart: SerializedSchema[] = [];
+  readonly schemasAtStart: PluginSchemas[] = [];
   private started = false;
 
   constructor(
@@ -80,7 +81,7 @@ export class FrontendPlugins {
         logger.error(`Dynamic frontend plugin ${entry.package} is not served: ${checked.problem}`);
       } else if ('served' in read) {
         served.push(read.served);
-        if (!this.started) this.schemasAtStart.push(...checked.schemas);
+        if (!this.started) this.schemasAtStart.push({ package: entry.package, schemas: checked.schemas });
         status.set(entry);
       }
     }

@@ -18,10 +18,10 @@ import {
 } from '@devportal/plugin-dynamic-plugins-node';
 import { appConfigSchemaModule } from './appConfigSchema';
 import { loadBackendPlugins } from './backendPlugins';
-import type { SerializedSchema } from './configSchema';
 import { FrontendPlugins } from './frontendPlugins';
 import { createRemotesRouter } from './remotesRouter';
 import { createDynamicPluginsRouter } from './router';
+import type { PluginSchemas } from './schemaVisibility';
 import { DynamicPluginStatusStore } from './status';
 
 /**
@@ -53,7 +53,7 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
     };
     // Config schemas of the dynamic plugins that loaded, which the app
     // serves with its own (read when the app plugin starts).
-    const backendSchemas: SerializedSchema[] = [];
+    const backendSchemas: PluginSchemas[] = [];
     const features: BackendFeature[] = [
       createServiceFactory({ service: dynamicPluginsServiceRef, deps: {}, factory: () => service }),
       routesPlugin(frontend),
