@@ -168,7 +168,7 @@ describe('restrictPluginVisibility', () => {
       properties: { backend: { type: 'object', deepVisibility: 'frontend' } },
       patternProperties: { '^z': { type: 'object', deepVisibility: 'frontend' } },
       additionalProperties: { deepVisibility: 'frontend' },
-      anyOf: [{ properties: { auth: { deepVisibility: 'frontend' }, home: { properties: { title: { visibility: 'frontend' } } } } }],
+      anyOf: [{ properties: { auth: { deepVisibility: 'frontend' }, home: { type: 'object', properties: { title: { visibility: 'frontend' } } } } }],
     });
     expect(JSON.stringify(await frontendConfig(allSchemas([deep])))).toContain(TOKEN);
     const { schemas, dropped } = restrictPluginVisibility(appSchemas, [deep]);
@@ -185,7 +185,7 @@ describe('restrictPluginVisibility', () => {
       definitions: {
         BackendAuth: {
           type: 'object',
-          properties: { externalAccess: { items: { properties: { options: { deepVisibility: 'frontend' } } } } },
+          properties: { externalAccess: { type: 'array', items: { type: 'object', properties: { options: { deepVisibility: 'frontend' } } } } },
         },
       },
     });
@@ -203,7 +203,15 @@ describe('restrictPluginVisibility', () => {
       type: 'object',
       properties: {
         home: { $ref: '#/definitions/Options' },
-        backend: { properties: { auth: { properties: { externalAccess: { items: { properties: { options: { $ref: '#/definitions/Options' } } } } } } } },
+        backend: {
+          type: 'object',
+          properties: {
+            auth: {
+              type: 'object',
+              properties: { externalAccess: { type: 'array', items: { type: 'object', properties: { options: { $ref: '#/definitions/Options' } } } } },
+            },
+          },
+        },
         header: { $ref: '#/properties/home' },
       },
       definitions: { Options: { type: 'object', properties: { token: { type: 'string', visibility: 'frontend' } } } },
