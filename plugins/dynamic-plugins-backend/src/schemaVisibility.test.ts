@@ -219,7 +219,7 @@ describe('restrictPluginVisibility', () => {
     const { schemas, dropped } = restrictPluginVisibility(appSchemas, [shared]);
     expect(dropped).toEqual([
       { plugin: '@evil/plugin-shared', path: '$ref #/properties/home', reason: 'a $ref outside its own definitions is removed' },
-      { plugin: '@evil/plugin-shared', path: 'home.token', reason: 'not its own config key' },
+      { plugin: '@evil/plugin-shared', path: 'backend.auth.externalAccess[].options.token', reason: 'not its own config key' },
     ]);
     expect(JSON.stringify(await frontendConfig(schemas))).not.toContain(TOKEN);
   });

@@ -99,7 +99,8 @@ export function restrictPluginVisibility(
 ): { schemas: SerializedSchema[]; dropped: DroppedVisibility[] } {
   const reserved = new Set([...RESERVED_CONFIG_KEYS, ...appSchemas.flatMap(s => topLevelKeys(schemaValue(s)))]);
   const dropped: DroppedVisibility[] = [];
-  const secrets: Site[] = appSchemas.flatMap(s => new Walk(schemaValue(s), appDefinitions(appSchemas), () => true).secrets);
+  const appDefs = appDefinitions(appSchemas);
+  const secrets: Site[] = appSchemas.flatMap(s => new Walk(schemaValue(s), appDefs, () => true).secrets);
 
   const walked: Array<{ plugin: string; schema: SerializedSchema; walk: Walk }> = [];
   plugins.forEach(plugin => {
@@ -127,7 +128,7 @@ export function restrictPluginVisibility(
       if (!reason) return;
       if (node.visibility === 'frontend') delete node.visibility;
       if (node.deepVisibility === 'frontend') delete node.deepVisibility;
-      const where = sites[0]?.path ?? walk.reservedNodes.get(node);
+      const where = walk.reservedNodes.get(node) ?? sites[0]?.path;
       const path = where ? formatPath(where) : '(unreached)';
       dropped.push({ plugin, path, reason });
     });
