@@ -11,7 +11,7 @@ import { render, screen } from '@testing-library/react';
 import { isValidElement, type ReactElement } from 'react';
 import { MemoryRouter } from 'react-router-dom';
 import type { ExtensionManifest } from '@devportal/plugin-dynamic-plugins-common';
-import { iconMarkup, lazyPlugin } from './lazyPlugin';
+import { lazyPlugin } from './lazyPlugin';
 import { ApiHolderProvider } from './routeAliases';
 import { configuredExtensions } from './standIn';
 
@@ -152,18 +152,6 @@ describe('lazyPlugin for a module', () => {
     expect(module.$$type).toBe('@backstage/FrontendModule');
     expect(module.pluginId).toBe('catalog');
     expect(module.extensions.map(e => e.id)).toEqual(['api:catalog']);
-  });
-});
-
-describe('iconMarkup', () => {
-  it('keeps what draws an icon and drops what could run or navigate', () => {
-    expect(iconMarkup('<svg viewBox="0 0 24 24" class="MuiSvgIcon-root"><path d="M1 1h2"></path></svg>')).toBe(
-      '<svg viewBox="0 0 24 24" class="MuiSvgIcon-root"><path d="M1 1h2"></path></svg>',
-    );
-    expect(iconMarkup('<span aria-hidden="true">★</span>')).toBe('<span aria-hidden="true">★</span>');
-    expect(iconMarkup('<img src="x" onerror="alert(1)"><script>alert(2)</script><svg><a href="javascript:x"><path/></a><use href="#y"/></svg>')).toBe(
-      '<img src="x"><svg></svg>',
-    );
   });
 });
 

@@ -14,6 +14,7 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { lazy, useMemo, type ReactElement } from 'react';
 import type { DataRefSpec, DescribedApiFactory, ExtensionManifest, ManifestExtension } from '@devportal/plugin-dynamic-plugins-common';
+import { iconElement } from './iconElement';
 import { PluginBoundary } from '../ui/PluginBoundary';
 import { deferredApiFactory, type RealApiFactory } from './deferredApi';
 import { RouteAliases, type RouteAliasMap } from './routeAliases';
@@ -51,31 +52,7 @@ function dataRefsById() {
 }
 
 function StaticMarkup(props: { html: string }) {
-  const html = useMemo(() => iconMarkup(props.html), [props.html]);
-  return <span style={{ display: 'inline-flex', alignItems: 'center' }} dangerouslySetInnerHTML={{ __html: html }} />;
-}
-
-const ACTIVE_ELEMENTS = 'script, foreignObject, iframe, object, embed, link, style, use, a';
-
-/**
- * An icon rendered to markup when the plugin was exported, kept to what an
- * icon needs: no scripts, event handlers, links or embedded documents. The
- * manifest comes with the installed (integrity-checked) package, but its
- * markup should not be able to do more than draw.
- */
-export function iconMarkup(html: string): string {
-  const template = document.createElement('template');
-  template.innerHTML = html;
-  template.content.querySelectorAll(ACTIVE_ELEMENTS).forEach(element => element.remove());
-  template.content.querySelectorAll('*').forEach(element => {
-    for (const attribute of [...element.attributes]) {
-      const value = attribute.value.trim().toLowerCase();
-      if (/^on/i.test(attribute.name) || /href$/i.test(attribute.name) || value.startsWith('javascript:') || value.includes('url(')) {
-        element.removeAttribute(attribute.name);
-      }
-    }
-  });
-  return template.innerHTML;
+  return useMemo(() => iconElement(props.html), [props.html]);
 }
 
 /**
