@@ -61,6 +61,7 @@ export function createProgram(): Command {
     .option('--config <file>', 'an app-config file (repeatable, later files win)', collect, [])
     .option('--port <port>', 'check that this port is free')
     .option('--host <host>', 'the interface the port is checked on', '127.0.0.1')
+    .option('--allow-guest-admin', 'allow guest sign-in that makes guests admins on a host other than loopback (also DEVPORTAL_ALLOW_GUEST_ADMIN=true)')
     .action(async (...args) => (await import('./commands/configCheck')).configCheckCommand(...(args as [any])));
 
   return program;
