@@ -1,11 +1,13 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import YAML from 'yaml';
+import { checkGuestOnNetwork } from './guestOnNetwork';
 
 interface ConfigCheckOptions {
   config: string[];
   port?: string;
   host?: string;
+  allowGuestAdmin?: boolean;
 }
 
 const DATABASE_CLIENTS = ['better-sqlite3', 'sqlite3', 'pg'];
@@ -24,6 +26,9 @@ export async function configCheckCommand(options: ConfigCheckOptions) {
   }
   if (problems.length === 0) {
     problems.push(...checkDatabase(merged));
+    const allowGuestAdmin = options.allowGuestAdmin === true || process.env.DEVPORTAL_ALLOW_GUEST_ADMIN === 'true';
+    const guestProblem = checkGuestOnNetwork(merged, options.host ?? '127.0.0.1', allowGuestAdmin);
+    if (guestProblem) problems.push(guestProblem);
   }
   if (problems.length === 0 && options.port) {
     const problem = await checkPortFree(Number(options.port), options.host ?? '127.0.0.1');
