@@ -194,3 +194,34 @@ describe('mergePluginConfigs', () => {
     );
   });
 });
+
+describe('prototype keys', () => {
+  const plugin = (key: string, pluginConfig: Record<string, unknown>) =>
+    ({ key, package: key, spec: classifySpec(key), pluginConfig, isEnabled: true, locations: [], keyLocations: {}, location: { file: 'f', line: 1, col: 1 } });
+  afterEach(() => {
+    delete (Object.prototype as any).polluted;
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses the key %s anywhere in the file, naming its place', key => {
+    const text = `plugins:\n  - package: a\n    pluginConfig:\n      app:\n        ${key}:\n          polluted: yes\n`;
+    expect(() => parsePluginConfig(text, 'f.yaml')).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONFIG',
+        message: `f.yaml:5:9: the key '${key}' is not allowed (it would reach the prototype of JavaScript objects)`,
+      }),
+    );
+    expect(() => parsePluginConfig(`${key}: 1\n`, 'f.yaml')).toThrow(/^f\.yaml:1:1: the key/);
+    expect(({} as any).polluted).toBeUndefined();
+  });
+
+  it('leaves Object.prototype untouched when merging a config that holds __proto__ anyway', async () => {
+    const dir = tempDir();
+    const file = write(dir, 'dynamic-plugins.yaml', 'plugins:\n  - package: ./a\n    pluginConfig:\n      __proto__:\n        polluted: yes\n');
+    await expectInstallError(resolvePluginConfig(file), 'INVALID_CONFIG', /dynamic-plugins\.yaml:4:7: the key '__proto__'/);
+    // Defense in depth: a config built in code with the key as an own property.
+    const evil = JSON.parse('{"__proto__": {"polluted": "yes"}, "app": {"__proto__": {"polluted": "yes"}}}');
+    const merged = mergePluginConfigs([plugin('a', evil), plugin('b', { app: { title: 'x' } })]);
+    expect(({} as any).polluted).toBeUndefined();
+    expect(Object.keys(merged)).toEqual(['__proto__', 'app']);
+  });
+});

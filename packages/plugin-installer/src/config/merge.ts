@@ -14,7 +14,10 @@ const isObject = (value: unknown): value is ConfigObject =>
  * values, not merged element by element.
  */
 export function mergePluginConfigs(plugins: ResolvedPlugin[]): ConfigObject {
-  const merged: ConfigObject = {};
+  // Null-prototype objects and own keys only: whatever key a config holds
+  // (`__proto__` is refused by the parser too), merging never reaches
+  // Object.prototype.
+  const merged: ConfigObject = Object.create(null);
   const owners = new Map<string, string>();
   for (const plugin of plugins) {
     if (!plugin.isEnabled || !plugin.pluginConfig) continue;
@@ -33,9 +36,10 @@ function mergeInto(
   for (const [key, value] of Object.entries(source)) {
     const path = [...keyPath, key];
     const dotted = path.join('.');
-    const existing = target[key];
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (existing === undefined) {
-      target[key] = isObject(value) ? mergeInto({}, value, path, plugin, owners) : value;
+      const copy = isObject(value) ? mergeInto(Object.create(null), value, path, plugin, owners) : value;
+      Object.defineProperty(target, key, { value: copy, enumerable: true, writable: true, configurable: true });
       recordOwners(target[key], dotted, plugin, owners);
     } else if (isObject(existing) && isObject(value)) {
       mergeInto(existing, value, path, plugin, owners);

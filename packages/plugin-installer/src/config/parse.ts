@@ -90,6 +90,7 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
     const pos = lineCounter.linePos(error.pos[0]);
     fail({ file, line: pos.line, col: pos.col }, `invalid YAML: ${error.message.split('\n')[0]}`);
   }
+  checkKeys(doc.contents, at, fail);
   const result: PluginConfigFile = { file, includes: [], plugins: [], warnings: [] };
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
@@ -125,6 +126,36 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
     }
   }
   return result;
+}
+
+/**
+ * Keys that would reach an object's prototype when the config is merged or
+ * read by JavaScript (`__proto__`, `constructor`, `prototype`): refused
+ * anywhere in the file, with the key's place.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function checkKeys(
+  root: Node | null | undefined,
+  at: (node: Node | null | undefined) => SourceLocation,
+  fail: (loc: SourceLocation, message: string) => never,
+) {
+  // A stack, not recursion: the nesting is not trusted.
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
+          fail(at(pair.key as Node), `the key '${key}' is not allowed (it would reach the prototype of JavaScript objects)`);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
 }
 
 function parseEntry(
