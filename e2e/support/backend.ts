@@ -14,6 +14,10 @@ export interface StartedBackend {
   port: number;
   /** Everything the backend printed so far. */
   logs(): string;
+  /** Sends a signal to the backend process (stop() is the usual way out). */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -72,6 +76,8 @@ export async function startBackend(options: BackendOptions = {}): Promise<Starte
     baseUrl,
     port,
     logs: () => output,
+    kill: signal => child.kill(signal),
+    exited,
     stop: () => stopProcess(child, exited),
   };
   try {
@@ -131,8 +137,9 @@ function writeConfig(dir: string, name: string, config: Record<string, unknown>)
 async function stopProcess(child: ChildProcess, exited: Promise<number | null>) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  // Backstage waits ~55 s for event-bus long polls to end; tests need not.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  // The backend exits within 5 s of SIGTERM (e2e/integration/shutdown.test.ts);
+  // a test must not hang on one that does not.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
 }

@@ -5,8 +5,13 @@
  * (see docs/architecture.md); everything here is compiled in.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { drainingRootHttpRouter } from './shutdown';
 
 const backend = createBackend();
+
+// Stops within 5 s of SIGTERM: in-flight requests get 3 s, then long polls,
+// SSE and websockets are closed (see shutdown.ts).
+backend.add(drainingRootHttpRouter);
 
 // Serves the built frontend from the same process and port as the API.
 backend.add(import('@backstage/plugin-app-backend'));
@@ -55,6 +60,18 @@ backend.add(import('@devportal/plugin-devportal-backend'));
 // `devportal plugins install`), each isolated: one that fails to import,
 // throws or hangs in init is marked failed and the rest start.
 backend.add(import('@devportal/plugin-dynamic-plugins-backend'));
+
+// The last resort, for a stop that cannot finish: a SIGTERM while plugins
+// are still starting, or a shutdown hook that hangs.
+const EXIT_DEADLINE_MS = 4_500;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    setTimeout(() => {
+      process.stderr.write(`DevPortal backend did not stop within ${EXIT_DEADLINE_MS} ms of ${signal}; exiting\n`);
+      process.exit(0);
+    }, EXIT_DEADLINE_MS).unref();
+  });
+}
 
 backend.start().catch(error => {
   // Backstage logs a failed start but leaves the process running, unready;
