@@ -28,6 +28,8 @@ export interface InstallOptions {
   insecureRegistries?: string[];
   maxEntryBytes?: number;
   maxArchiveBytes?: number;
+  /** Largest dynamic-plugins.yaml (and included file) read; default 4 MiB. */
+  maxConfigBytes?: number;
   network?: Partial<InstallSettings['network']>;
   lock?: LockOptions;
   /** Environment for .npmrc, `npm_config_*` and registry auth files (default: this process's). */
@@ -82,7 +84,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
   try {
     const recovered = await recover(root);
     const previous = await readState(root);
-    if (!recovered && previous && (await isUnchanged(root, configFile, previous, settingsKey))) {
+    if (!recovered && previous && (await isUnchanged(root, configFile, previous, settingsKey, options.maxConfigBytes))) {
       return unchangedOutcome(root, configFile, previous);
     }
 
@@ -91,7 +93,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     const { resolvePluginConfig } = await import('./config/layers');
     const { mergePluginConfigs } = await import('./config/merge');
     const { default: YAML } = await import('yaml');
-    const config = await resolvePluginConfig(configFile);
+    const config = await resolvePluginConfig(configFile, { maxBytes: options.maxConfigBytes });
     const appConfig: Record<string, any> = mergePluginConfigs(config.plugins);
     appConfig.dynamicPlugins = { ...(appConfig.dynamicPlugins ?? {}), rootDirectory: root };
 
@@ -128,7 +130,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     const state: InstallState = {
       version: 1,
       files: config.files,
-      inputs: await hashInputs(config.files, settingsKey),
+      inputs: await hashInputs(config.files, settingsKey, options.maxConfigBytes),
       offline: config.plugins.every(checksOffline),
       plugins: Object.fromEntries(kept.map(o => [o.key, o.record!])),
       disabled: outcomes.filter(o => o.status === 'disabled').map(o => ({ key: o.key, package: o.package })),
@@ -161,9 +163,15 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
  * offline, every folder still holds its package and no local source folder
  * changed.
  */
-async function isUnchanged(root: string, configFile: string, state: InstallState, settingsKey: unknown): Promise<boolean> {
+async function isUnchanged(
+  root: string,
+  configFile: string,
+  state: InstallState,
+  settingsKey: unknown,
+  maxConfigBytes: number | undefined,
+): Promise<boolean> {
   if (!state.offline || state.files[0] !== configFile) return false;
-  if ((await hashInputs(state.files, settingsKey)) !== state.inputs) return false;
+  if ((await hashInputs(state.files, settingsKey, maxConfigBytes)) !== state.inputs) return false;
   if (!(await fs.stat(path.join(root, APP_CONFIG_FILE)).catch(() => undefined))) return false;
   for (const record of Object.values(state.plugins)) {
     if (!(await isIntact(root, record))) return false;

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_MAX_CONFIG_BYTES, readRegularFile } from './files';
 import {
   INSTALLER_STATE_FILE,
   parseInstallState,
@@ -22,12 +23,16 @@ export async function readState(root: string): Promise<InstallState | undefined>
   return text === undefined ? undefined : parseInstallState(text);
 }
 
-/** A hash of the config files' contents and the install options. */
-export async function hashInputs(files: string[], options: unknown): Promise<string> {
+/**
+ * A hash of the config files' contents and the install options. A file that
+ * cannot be read as a config (missing, not a regular file, too large) hashes
+ * as a marker, never blocks: the parser then says what is wrong with it.
+ */
+export async function hashInputs(files: string[], options: unknown, maxBytes = DEFAULT_MAX_CONFIG_BYTES): Promise<string> {
   const hash = crypto.createHash('sha256').update(JSON.stringify(options));
   for (const file of files) {
     hash.update(`\0${file}\0`);
-    hash.update(await fs.readFile(file).catch(() => Buffer.from('<missing>')));
+    hash.update(await readRegularFile(file, maxBytes).catch(() => Buffer.from('<missing>')));
   }
   return hash.digest('hex');
 }

@@ -9,6 +9,7 @@ interface InstallCommandOptions {
   skipIntegrity?: boolean;
   insecureRegistry: string[];
   maxEntrySize: string;
+  maxConfigSize: string;
 }
 
 /**
@@ -27,6 +28,7 @@ export async function installCommand(options: InstallCommandOptions) {
       skipIntegrity: options.skipIntegrity || process.env.SKIP_INTEGRITY_CHECK === 'true',
       insecureRegistries: options.insecureRegistry,
       maxEntryBytes: positiveInt(options.maxEntrySize, '--max-entry-size'),
+      maxConfigBytes: positiveInt(options.maxConfigSize, '--max-config-size'),
       log: quiet ? undefined : message => process.stderr.write(`  ${message}\n`),
     });
   } catch (error) {

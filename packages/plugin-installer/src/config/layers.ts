@@ -33,13 +33,16 @@ export interface ResolvedConfig {
  * by key; `pluginConfig` is replaced whole. The same plugin twice within one
  * level is an error naming both places.
  */
-export async function resolvePluginConfig(topFile: string): Promise<ResolvedConfig> {
-  const top = await readPluginConfigFile(topFile, { optional: true });
+export async function resolvePluginConfig(topFile: string, options: { maxBytes?: number } = {}): Promise<ResolvedConfig> {
+  const top = await readPluginConfigFile(topFile, { optional: true, maxBytes: options.maxBytes });
   const warnings = [...top.warnings];
   const files = [topFile];
   const included: PluginEntry[] = [];
   for (const include of top.includes) {
-    const file = await readPluginConfigFile(include.file).catch(error => {
+    const file = await readPluginConfigFile(include.file, { maxBytes: options.maxBytes }).catch(error => {
+      if (error instanceof InstallError && (error.code === 'CONFIG_NOT_A_FILE' || error.code === 'CONFIG_TOO_LARGE')) {
+        throw new InstallError(`${formatLocation(include.location)}: included file ${error.message}`, error.code);
+      }
       if (error instanceof InstallError && error.code === 'CONFIG_UNREADABLE') {
         throw new InstallError(
           `${formatLocation(include.location)}: included file ${include.file} cannot be read`,

@@ -1,7 +1,7 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import YAML, { isMap, isScalar, isSeq, LineCounter, type Node, type YAMLMap } from 'yaml';
+import YAML, { isMap, isScalar, isSeq, Lexer, LineCounter, type Document, type Node, type YAMLMap } from 'yaml';
 import { InstallError } from '../errors';
+import { DEFAULT_MAX_CONFIG_BYTES, readRegularFile } from '../files';
 
 /** Where something was written, for error messages: `file:line:col`. */
 export interface SourceLocation {
@@ -52,19 +52,33 @@ const ENTRY_KEYS = new Set([
 const BOOLEAN_KEYS = ['disabled', 'enabled', 'forceDownload', 'preInstalled'] as const;
 const TOP_LEVEL_KEYS = new Set(['plugins', 'includes']);
 
+export { DEFAULT_MAX_CONFIG_BYTES };
+/** The most mapping keys in one config file. */
+export const MAX_CONFIG_KEYS = 100_000;
+/** The deepest nesting of mappings and lists in one config file. */
+export const MAX_CONFIG_DEPTH = 64;
+/** yaml's `maxAliasCount`: bounds how much aliases may expand (billion laughs). */
+export const MAX_ALIAS_COUNT = 100;
+
 /**
  * Reads a dynamic-plugins.yaml (or an included file). Every error names the
  * file, line and column of the offending key or value. A missing file is an
  * empty configuration only when `optional` (the top-level file, as in RHDH).
+ * Only a regular file of at most `maxBytes` is read: a FIFO, a device or a
+ * folder is refused without waiting on it.
  */
 export async function readPluginConfigFile(
   file: string,
-  options: { optional?: boolean } = {},
+  options: { optional?: boolean; maxBytes?: number } = {},
 ): Promise<PluginConfigFile> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_CONFIG_BYTES;
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readRegularFile(file, maxBytes, 'raise it with --max-config-size')).toString('utf8');
   } catch (error) {
+    if (error instanceof InstallError) {
+      throw new InstallError(error.message, error.code === 'FILE_TOO_LARGE' ? 'CONFIG_TOO_LARGE' : 'CONFIG_NOT_A_FILE');
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && options.optional) {
       return { file, includes: [], plugins: [], warnings: [] };
@@ -74,9 +88,32 @@ export async function readPluginConfigFile(
   return parsePluginConfig(text, file);
 }
 
+/**
+ * Before the YAML is composed (whose cost grows with keys and nesting): the
+ * lexer's tokens, counted. Exact counts come with positions in `checkKeys`.
+ */
+function preScan(text: string, file: string) {
+  let keys = 0;
+  let depth = 0;
+  const refuse = (reason: string): never => {
+    throw new InstallError(`${file}: ${reason}; refusing to read it`, 'CONFIG_TOO_COMPLEX');
+  };
+  for (const token of new Lexer().lex(text)) {
+    if (token === ':' || token === '?') {
+      if (++keys > MAX_CONFIG_KEYS) refuse(`more than ${MAX_CONFIG_KEYS} keys`);
+    } else if (token === '{' || token === '[') {
+      if (++depth > MAX_CONFIG_DEPTH) refuse(`nested more than ${MAX_CONFIG_DEPTH} levels deep`);
+    } else if (token === '}' || token === ']') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+}
+
 export function parsePluginConfig(text: string, file: string): PluginConfigFile {
+  preScan(text, file);
   const lineCounter = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Unique keys are checked in `checkKeys` (yaml's own check is quadratic).
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const at = (node: Node | null | undefined): SourceLocation => {
     const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
     return { file, line: pos.line, col: pos.col };
@@ -121,7 +158,7 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
       }
     } else {
       ((value as any).items as Node[]).forEach((item, index) => {
-        result.plugins.push(parseEntry(item, index, at, fail, result.warnings));
+        result.plugins.push(parseEntry(doc, item, index, at, fail, result.warnings));
       });
     }
   }
@@ -135,30 +172,46 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
  */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * One walk over the whole file, before any value is used: keys are unique
+ * per mapping, none is a prototype key, and the file stays within
+ * MAX_CONFIG_KEYS keys and MAX_CONFIG_DEPTH levels of nesting. Aliases are
+ * not followed here (their expansion is bounded by MAX_ALIAS_COUNT).
+ */
 function checkKeys(
   root: Node | null | undefined,
   at: (node: Node | null | undefined) => SourceLocation,
   fail: (loc: SourceLocation, message: string) => never,
 ) {
   // A stack, not recursion: the nesting is not trusted.
-  const stack: unknown[] = [root];
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  let keys = 0;
   while (stack.length > 0) {
-    const node = stack.pop();
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
-          fail(at(pair.key as Node), `the key '${key}' is not allowed (it would reach the prototype of JavaScript objects)`);
-        }
-        stack.push(pair.key, pair.value);
+    const [node, depth] = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= MAX_CONFIG_DEPTH) fail(at(node as Node), `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
+    if (isSeq(node)) {
+      for (const item of node.items) stack.push([item, depth + 1]);
+      continue;
+    }
+    const seen = new Set<unknown>();
+    for (const pair of node.items) {
+      if (++keys > MAX_CONFIG_KEYS) fail(at(pair.key as Node), `more than ${MAX_CONFIG_KEYS} keys`);
+      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
+        fail(at(pair.key as Node), `the key '${key}' is not allowed (it would reach the prototype of JavaScript objects)`);
       }
-    } else if (isSeq(node)) {
-      stack.push(...node.items);
+      if (isScalar(pair.key) || pair.key === null) {
+        if (seen.has(key)) fail(at(pair.key as Node), `invalid YAML: Map keys must be unique ('${String(key).slice(0, 100)}' twice)`);
+        seen.add(key);
+      }
+      stack.push([pair.key, depth + 1], [pair.value, depth + 1]);
     }
   }
 }
 
 function parseEntry(
+  doc: Document,
   node: Node,
   index: number,
   at: (node: Node | null | undefined) => SourceLocation,
@@ -177,7 +230,7 @@ function parseEntry(
       continue;
     }
     keyLocations[key] = keyLoc;
-    values[key] = pair.value ? (pair.value as Node).toJSON() : null;
+    values[key] = pair.value ? toValue(doc, pair.value as Node, at, fail) : null;
     if (key === 'pluginConfig' && values[key] === null) {
       delete values[key]; // `pluginConfig:` with nothing under it
       continue;
@@ -191,6 +244,21 @@ function parseEntry(
     location: entryLoc,
     keyLocations,
   } as PluginEntry;
+}
+
+/** A node as plain data, aliases resolved within MAX_ALIAS_COUNT. */
+function toValue(
+  doc: Document,
+  node: Node,
+  at: (node: Node | null | undefined) => SourceLocation,
+  fail: (loc: SourceLocation, message: string) => never,
+): unknown {
+  try {
+    return node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    return fail(at(node), `aliases expand too much (more than yaml's maxAliasCount of ${MAX_ALIAS_COUNT}): ${error.message.split('\n')[0]}`);
+  }
 }
 
 function checkValue(
