@@ -4,6 +4,24 @@ import path from 'node:path';
 import { packTarball, startFakeNpmRegistry, type FakeNpmRegistry } from '../../testing/npmRegistry';
 import { installPlugins, type InstallOptions } from '../install';
 
+const pacoteCalls: string[] = [];
+jest.mock('pacote', () => {
+  const actual = jest.requireActual('pacote');
+  return {
+    ...actual,
+    manifest: (spec: string, ...rest: unknown[]) => {
+      pacoteCalls.push(spec);
+      return actual.manifest(spec, ...rest);
+    },
+    tarball: Object.assign((spec: string, ...rest: unknown[]) => actual.tarball(spec, ...rest), {
+      file: (spec: string, ...rest: unknown[]) => {
+        pacoteCalls.push(spec);
+        return actual.tarball.file(spec, ...rest);
+      },
+    }),
+  };
+});
+
 /*
  * npm packages against a fake registry on a loopback port: what the
  * registry (or a tarball) says about a package is not trusted.
@@ -137,4 +155,18 @@ describe('npm packages from a registry', () => {
     expect(result.plugins[0].record).toMatchObject({ folder: 'acme-from-url-2.1.0', name: '@acme/from-url', integrity: packed.sha512 });
     expect((await ws.install()).plugins[0].status).toBe('unchanged');
   });
+
+  it.each(['github:acme/plugin#v1.0.0', 'git+https://github.com/acme/plugin.git#v1.0.0', 'acme/plugin'])(
+    'refuses the git spec %s before pacote is called',
+    async spec => {
+      pacoteCalls.length = 0;
+      const ws = workspace(`plugins:\n  - package: "${spec}"\n    integrity: sha512-${Buffer.alloc(64).toString('base64')}\n`);
+      const result = await ws.install();
+      expect(result.plugins[0].error).toEqual({
+        code: 'UNSUPPORTED_PACKAGE_SPEC',
+        message: `${spec}: git repositories are not supported as plugin packages; publish the package to a registry, or use a tarball URL with an integrity`,
+      });
+      expect(pacoteCalls).toEqual([]);
+    },
+  );
 });

@@ -21,7 +21,7 @@ type NpmSpec = SpecFor<'npm'>;
 const loadPacote = () => import('pacote').then(m => (m as any).default ?? m) as Promise<typeof import('pacote')>;
 
 /**
- * Packages from npm registries (and tarball URLs, local tarballs, git),
+ * Packages from npm registries (and tarball URLs, local tarballs; git specs are refused),
  * resolved and fetched with npm's own libraries. Lifecycle scripts never run:
  * the tarball is only extracted. Integrity is required unless skipped (or the
  * tarball is on this machine); a pin that disagrees with the registry fails
@@ -36,6 +36,7 @@ export const npmSource: PluginSource<'npm'> = {
   },
 
   async fingerprint(target, settings) {
+    refuseGit(target);
     const { plugin } = target;
     if (plugin.forceDownload) return undefined;
     if (this.checksOffline(target)) {
@@ -55,6 +56,7 @@ export const npmSource: PluginSource<'npm'> = {
   },
 
   async fetch({ plugin, spec, stagingDir, settings }: FetchRequest<'npm'>): Promise<FetchResult> {
+    refuseGit({ plugin, spec });
     const pin = requireIntegrity(plugin, spec, settings);
     let expected = pin;
     let identity: PackageIdentity | undefined;
@@ -158,6 +160,19 @@ async function readPackageJson(plugin: ResolvedPlugin, dir: string): Promise<{ n
     // reported below
   }
   throw new InstallError(`${plugin.package}: the tarball holds no package/package.json with a name and version`, 'NOT_A_PACKAGE');
+}
+
+/**
+ * git specs (`github:user/repo`, `git+https://…`, `user/repo`) are refused
+ * before pacote sees them: pacote would run git, and prepare scripts, on
+ * whatever the repository holds, and there is no integrity to check it by.
+ */
+function refuseGit({ plugin, spec }: SourcePlugin<'npm'>) {
+  if (spec.type !== 'git') return;
+  throw new InstallError(
+    `${plugin.package}: git repositories are not supported as plugin packages; publish the package to a registry, or use a tarball URL with an integrity`,
+    'UNSUPPORTED_PACKAGE_SPEC',
+  );
 }
 
 function requireIntegrity(plugin: ResolvedPlugin, spec: NpmSpec, settings: InstallSettings): string | undefined {
