@@ -83,6 +83,40 @@ describe('extractTarball: links', () => {
     );
   });
 
+  it('refuses a symlink with a 1 MiB target fast, before resolving it', async () => {
+    // Just under node-tar's 1 MiB extended-header limit, so the link reaches the check.
+    const target = 'a/'.repeat(500_000);
+    const started = Date.now();
+    const error = await expectRefused(
+      [{ path: 'package/package.json', body: '{}' }, { path: 'package/long', type: 'symlink', linkpath: target }],
+      'UNSAFE_SYMLINK',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error.message).toContain('entry "package/long" is a symbolic link with a target of 1000000 bytes, more than the 4095 allowed');
+    // A full 1 MiB target does not fit the parser's extended header: refused too.
+    await expectRefused(
+      [{ path: 'package/package.json', body: '{}' }, { path: 'package/long', type: 'symlink', linkpath: 'a/'.repeat(512 * 1024) }],
+      'CORRUPT_ARCHIVE',
+    );
+  });
+
+  it('refuses a symlink target of more than 256 path segments within 4095 bytes', async () => {
+    const error = await expectRefused(
+      [{ path: 'package/package.json', body: '{}' }, { path: 'package/many', type: 'symlink', linkpath: './'.repeat(300) + 'package.json' }],
+      'UNSAFE_SYMLINK',
+    );
+    expect(error.message).toContain('is a symbolic link with more than 256 path segments');
+  });
+
+  it('still extracts a symlink with a long but reasonable target', async () => {
+    await extractTarball(
+      await archive([{ path: 'package/package.json', body: '{}' }, { path: 'package/deep', type: 'symlink', linkpath: `${'./'.repeat(100)}package.json` }]),
+      dest,
+      { prefix: 'first-component' },
+    );
+    expect(fs.readlinkSync(path.join(dest, 'deep'))).toBe(`${'./'.repeat(100)}package.json`);
+  });
+
   it('refuses a hard link whose target is outside the plugin folder', async () => {
     const outsideFile = path.join(root, 'work', 'outside-file');
     fs.writeFileSync(outsideFile, 'secret');

@@ -17,7 +17,8 @@ import { InstallError } from './errors';
  *   any entry of the archive, selected or not;
  * - only regular files, folders, symbolic links and hard links; devices,
  *   FIFOs and any other type under the prefix are refused;
- * - symbolic links: relative targets only, resolved from the link's own folder
+ * - symbolic links: relative targets only, at most 4095 bytes and 256 path
+ *   segments (target and link path), resolved from the link's own folder
  *   through every link of the archive (so chains are followed), must stay
  *   inside `dest`; nothing is ever written through a link;
  * - hard links: only to a regular file already extracted from the archive;
@@ -45,6 +46,10 @@ export const DEFAULT_MAX_ENTRIES = 50_000;
 const MIN_MAX_ARCHIVE_BYTES = 2 * 1024 ** 3;
 /** How many symbolic links one path may go through, as Linux' MAXSYMLINKS. */
 const MAX_LINK_HOPS = 40;
+/** Longest symbolic link target, and longest path of a link, in bytes (Linux' PATH_MAX less its NUL). */
+export const MAX_LINK_BYTES = 4095;
+/** Most path segments in a symbolic link's target or its own path, checked before anything is resolved. */
+export const MAX_LINK_SEGMENTS = 256;
 
 export interface ExtractOptions {
   /**
@@ -399,6 +404,15 @@ class Extraction {
       if (isAbsoluteLike(target)) {
         throw this.refuse(name, `is a symbolic link to an absolute path (${quote(target)})`, 'UNSAFE_SYMLINK');
       }
+      // Bounds the work of resolving it (checkLinkInside) before it starts.
+      const targetBytes = Buffer.byteLength(target);
+      if (targetBytes > MAX_LINK_BYTES || Buffer.byteLength(name) > MAX_LINK_BYTES) {
+        const what = targetBytes > MAX_LINK_BYTES ? `a target of ${targetBytes} bytes` : `a path of ${Buffer.byteLength(name)} bytes`;
+        throw this.refuse(name, `is a symbolic link with ${what}, more than the ${MAX_LINK_BYTES} allowed`, 'UNSAFE_SYMLINK');
+      }
+      if (countSegments(target) > MAX_LINK_SEGMENTS || rel.length > MAX_LINK_SEGMENTS) {
+        throw this.refuse(name, `is a symbolic link with more than ${MAX_LINK_SEGMENTS} path segments`, 'UNSAFE_SYMLINK');
+      }
       return { kind: 'symlink', rel, target };
     }
     if (type === 'Link') {
@@ -732,6 +746,12 @@ async function writeAll(handle: FileHandle, chunk: Buffer) {
 /** `/x`, `C:x`, `C:\x`, `\\server\x`: absolute on some platform. */
 function isAbsoluteLike(value: string): boolean {
   return value.startsWith('/') || value.startsWith('\\') || /^[A-Za-z]:/.test(value);
+}
+
+function countSegments(value: string): number {
+  let count = 1;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) === 0x2f) count++;
+  return count;
 }
 
 function key(rel: string[]): string {
