@@ -5,7 +5,7 @@ import path from 'node:path';
 import { InstallError } from '../errors';
 import { installPlugins } from '../install';
 import { resolvePluginConfig } from './layers';
-import { MAX_CONFIG_DEPTH, MAX_CONFIG_KEYS } from './parse';
+import { MAX_CONFIG_DEPTH, MAX_CONFIG_ITEMS, MAX_CONFIG_KEYS, parsePluginConfig } from './parse';
 
 /*
  * Config files that would block or exhaust the installer: each run ends
@@ -110,6 +110,30 @@ describe('config size and shape limits', () => {
     expect(fs.statSync(file).size).toBeLessThan(4 * 1024 * 1024);
     const error = await failure(() => resolvePluginConfig(file));
     expect(error).toMatchObject({ code: 'CONFIG_TOO_COMPLEX', message: `${file}: more than ${MAX_CONFIG_KEYS} keys; refusing to read it` });
+  });
+
+  it(`refuses a flow mapping of keys without values past ${MAX_CONFIG_KEYS} keys`, async () => {
+    const text = `plugins:\n  - package: ./a\n    pluginConfig: { ${Array.from({ length: 200_000 }, (_, i) => i.toString(36)).join(', ')} }\n`;
+    expect(await failure(async () => parsePluginConfig(text, 'f.yaml'))).toMatchObject({
+      code: 'CONFIG_TOO_COMPLEX',
+      message: `f.yaml: more than ${MAX_CONFIG_KEYS} keys; refusing to read it`,
+    });
+  });
+
+  it(`refuses more than ${MAX_CONFIG_ITEMS} list items quickly, in flow and in block style`, async () => {
+    const flow = `plugins:\n  - package: ./a\n    pluginConfig: { a: [${'0,'.repeat(2_000_000)}] }\n`;
+    const block = `plugins:\n  - package: ./a\n    pluginConfig:\n      a:\n${'        - 0\n'.repeat(300_000)}`;
+    for (const text of [flow, block]) {
+      expect(await failure(async () => parsePluginConfig(text, 'f.yaml'), 5_000)).toMatchObject({
+        code: 'CONFIG_TOO_COMPLEX',
+        message: `f.yaml: more than ${MAX_CONFIG_ITEMS} list items; refusing to read it`,
+      });
+    }
+  });
+
+  it('accepts a config with many plugins and list items within the limits', () => {
+    const text = `plugins:\n${'  - package: ./a\n    disabled: true\n'.repeat(1)}  - package: ./b\n    pluginConfig: { a: [${'0,'.repeat(50_000)}] }\n`;
+    expect(parsePluginConfig(text, 'f.yaml').plugins).toHaveLength(2);
   });
 
   it('refuses deep nesting, in flow and in block style', async () => {

@@ -55,6 +55,8 @@ const TOP_LEVEL_KEYS = new Set(['plugins', 'includes']);
 export { DEFAULT_MAX_CONFIG_BYTES };
 /** The most mapping keys in one config file. */
 export const MAX_CONFIG_KEYS = 100_000;
+/** The most list items in one config file. */
+export const MAX_CONFIG_ITEMS = 100_000;
 /** The deepest nesting of mappings and lists in one config file. */
 export const MAX_CONFIG_DEPTH = 64;
 /** yaml's `maxAliasCount`: bounds how much aliases may expand (billion laughs). */
@@ -94,18 +96,34 @@ export async function readPluginConfigFile(
  */
 function preScan(text: string, file: string) {
   let keys = 0;
-  let depth = 0;
+  let items = 0;
   const refuse = (reason: string): never => {
     throw new InstallError(`${file}: ${reason}; refusing to read it`, 'CONFIG_TOO_COMPLEX');
   };
+  // The open flow collections: a list or a mapping, and whether the current
+  // mapping entry has had its `:` (`{a, b}` has keys without one).
+  const flow: Array<{ list: boolean; colon: boolean }> = [];
   for (const token of new Lexer().lex(text)) {
+    const open = flow[flow.length - 1];
     if (token === ':' || token === '?') {
-      if (++keys > MAX_CONFIG_KEYS) refuse(`more than ${MAX_CONFIG_KEYS} keys`);
+      keys++;
+      if (open) open.colon = true;
+    } else if (token === '-') {
+      items++;
+    } else if (token === ',') {
+      if (open?.list) items++;
+      else if (open && !open.colon) keys++;
+      if (open) open.colon = false;
     } else if (token === '{' || token === '[') {
-      if (++depth > MAX_CONFIG_DEPTH) refuse(`nested more than ${MAX_CONFIG_DEPTH} levels deep`);
+      flow.push({ list: token === '[', colon: false });
+      if (flow.length > MAX_CONFIG_DEPTH) refuse(`nested more than ${MAX_CONFIG_DEPTH} levels deep`);
     } else if (token === '}' || token === ']') {
-      depth = Math.max(0, depth - 1);
+      flow.pop();
+    } else {
+      continue;
     }
+    if (keys > MAX_CONFIG_KEYS) refuse(`more than ${MAX_CONFIG_KEYS} keys`);
+    if (items > MAX_CONFIG_ITEMS) refuse(`more than ${MAX_CONFIG_ITEMS} list items`);
   }
 }
 
@@ -175,7 +193,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /**
  * One walk over the whole file, before any value is used: keys are unique
  * per mapping, none is a prototype key, and the file stays within
- * MAX_CONFIG_KEYS keys and MAX_CONFIG_DEPTH levels of nesting. Aliases are
+ * MAX_CONFIG_KEYS keys, MAX_CONFIG_ITEMS list items and MAX_CONFIG_DEPTH
+ * levels of nesting. Aliases are
  * not followed here (their expansion is bounded by MAX_ALIAS_COUNT).
  */
 function checkKeys(
@@ -186,11 +205,14 @@ function checkKeys(
   // A stack, not recursion: the nesting is not trusted.
   const stack: Array<[unknown, number]> = [[root, 0]];
   let keys = 0;
+  let items = 0;
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (!isMap(node) && !isSeq(node)) continue;
     if (depth >= MAX_CONFIG_DEPTH) fail(at(node as Node), `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
     if (isSeq(node)) {
+      items += node.items.length;
+      if (items > MAX_CONFIG_ITEMS) fail(at(node), `more than ${MAX_CONFIG_ITEMS} list items`);
       for (const item of node.items) stack.push([item, depth + 1]);
       continue;
     }
