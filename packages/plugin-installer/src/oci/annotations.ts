@@ -1,5 +1,5 @@
 import { InstallError } from '../errors';
-import { formatOciReference, isSafePluginDir, type OciReference } from './reference';
+import { formatOciReference, isSafeOciPluginDir, type OciReference } from './reference';
 
 /** The image manifest annotation listing the plugin folders of an RHDH plugin image. */
 export const DYNAMIC_PACKAGES_ANNOTATION = 'io.backstage.dynamic-packages';
@@ -21,7 +21,7 @@ function invalid(reason: string): never {
  * `{ "<plugin-dir>": { …package.json fields… } }`). Returns `undefined` when
  * the annotation is absent; throws `InstallError` `INVALID_OCI_IMAGE` when it
  * cannot be decoded. Paths are returned as listed: check them with
- * `isSafePluginDir` before use (`choosePluginPath` does).
+ * `isSafeOciPluginDir` before use (`choosePluginPath` does).
  */
 export function decodeDynamicPackages(annotations: Record<string, string> | undefined): ImagePlugin[] | undefined {
   const value = annotations?.[DYNAMIC_PACKAGES_ANNOTATION];
@@ -69,7 +69,7 @@ export function choosePluginPath(ref: OciReference, annotations: Record<string, 
   const listed = decodeDynamicPackages(annotations);
   const paths = listed?.map(p => p.path);
   if (ref.pluginPath) {
-    if (!isSafePluginDir(ref.pluginPath)) {
+    if (!isSafeOciPluginDir(ref.pluginPath)) {
       throw new InstallError(`Invalid OCI reference '${image}': unsafe plugin path`, 'INVALID_OCI_REFERENCE');
     }
     if (paths && !paths.includes(ref.pluginPath)) {
@@ -95,7 +95,7 @@ export function choosePluginPath(ref: OciReference, annotations: Record<string, 
     );
   }
   const only = paths[0];
-  if (!isSafePluginDir(only)) {
+  if (!isSafeOciPluginDir(only)) {
     throw new InstallError(`Image ${image} lists an unsafe plugin folder ${quoteList([only])}`, 'INVALID_OCI_IMAGE');
   }
   return only;

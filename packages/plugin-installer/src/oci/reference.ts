@@ -1,4 +1,5 @@
 import { InstallError } from '../errors';
+import { isSafePluginDir } from '../pluginDir';
 
 /**
  * A parsed `oci://host[:port]/path(:tag | @digest)[!plugin-dir]` reference.
@@ -37,12 +38,13 @@ export function isOciReference(value: string): boolean {
 }
 
 /**
- * Whether `name` can be used as a folder name inside the plugins root: a
- * single path segment, no `/`, `\`, `..`, no leading `.`, no control or
- * shell-special characters, at most 255 characters.
+ * Whether `name` can be the plugin folder of an image (`!<plugin-dir>` or
+ * the annotation): a safe folder in the plugins root (`isSafePluginDir`,
+ * the one check every plugin folder passes), and, stricter, only letters,
+ * digits and `._@+-`, no control or shell-special characters.
  */
-export function isSafePluginDir(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && PLUGIN_DIR_RE.test(name);
+export function isSafeOciPluginDir(name: string): boolean {
+  return isSafePluginDir(name) && PLUGIN_DIR_RE.test(name);
 }
 
 /** Parses an `oci://` reference, or throws `InstallError` `INVALID_OCI_REFERENCE`. */
@@ -64,7 +66,7 @@ export function parseOciReference(reference: string): OciReference {
   if (bang >= 0) {
     pluginPath = image.slice(bang + 1);
     image = image.slice(0, bang);
-    if (!isSafePluginDir(pluginPath)) {
+    if (!isSafeOciPluginDir(pluginPath)) {
       fail(
         `the plugin path '!${pluginPath}' must be a single folder name ` +
           '(letters, digits, . _ @ + -; no /, \\, .. or leading .)',
