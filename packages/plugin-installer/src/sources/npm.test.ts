@@ -74,6 +74,14 @@ describe('npm packages from a registry', () => {
     expect(fs.existsSync(path.join(ws.options.root, 'good-plugin-1.0.0/index.js'))).toBe(true);
   });
 
+  it('installs an alias under the real package, whose name the registry answers with', async () => {
+    const packed = publish('@acme/real', '1.2.3', { name: '@acme/real', version: '1.2.3' });
+    const ws = workspace(`plugins:\n  - package: "my-alias@npm:@acme/real@1.2.3"\n    integrity: ${packed.sha512}\n`);
+    const result = await ws.install();
+    expect(result.plugins[0].error).toBeUndefined();
+    expect(result.plugins[0].record).toMatchObject({ folder: 'acme-real-1.2.3', name: '@acme/real', version: '1.2.3' });
+  });
+
   it.each(['sha256', 'sha384'] as const)('installs a package pinned with %s against a registry that publishes sha512', async algorithm => {
     const packed = publish(`pinned-${algorithm}`, '1.0.0', { name: `pinned-${algorithm}`, version: '1.0.0' });
     const ws = workspace(`plugins:\n  - package: pinned-${algorithm}@1.0.0\n    integrity: ${packed[algorithm]}\n`);
@@ -104,6 +112,18 @@ describe('npm packages from a registry', () => {
     });
     expect(tree(ws.dir).filter(entry => !entry.startsWith('root'))).toEqual(before);
     expect(fs.existsSync(path.join(ws.dir, 'evil-out-1.0.0'))).toBe(false);
+  });
+
+  it('refuses a version document whose tarball is not an http(s) URL', async () => {
+    const packed = packTarball({ name: 'git-tarball', version: '1.0.0' });
+    registry.publish('git-tarball', {
+      '1.0.0': { name: 'git-tarball', version: '1.0.0', dist: { tarball: 'git+ssh://git@127.0.0.1/x.git', integrity: packed.sha512 } },
+    });
+    const ws = workspace(`plugins:\n  - package: git-tarball@1.0.0\n    integrity: ${packed.sha512}\n`);
+    expect((await ws.install()).plugins[0].error).toEqual({
+      code: 'INVALID_PACKAGE_MANIFEST',
+      message: "git-tarball@1.0.0: the registry's manifest points at a tarball that is not an http(s) URL",
+    });
   });
 
   it('refuses a version document that claims to be another package', async () => {
