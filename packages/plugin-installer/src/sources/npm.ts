@@ -21,12 +21,14 @@ type NpmSpec = SpecFor<'npm'>;
 const loadPacote = () => import('pacote').then(m => (m as any).default ?? m) as Promise<typeof import('pacote')>;
 
 /**
- * Packages from npm registries (and tarball URLs, local tarballs; git specs are refused),
- * resolved and fetched with npm's own libraries. Lifecycle scripts never run:
- * the tarball is only extracted. Integrity is required unless skipped (or the
- * tarball is on this machine); a pin that disagrees with the registry fails
- * before the download, and the downloaded bytes are checked before
- * extraction: by pacote, and again by `verifyArtifact` whatever pacote does.
+ * Packages from npm registries (and tarball URLs, local tarballs; git specs
+ * are refused), resolved and downloaded with npm's own libraries. Lifecycle
+ * scripts never run: the tarball is only extracted. Integrity is required
+ * unless skipped (or the tarball is on this machine); a pin that the
+ * registry contradicts fails before the download, and the downloaded bytes
+ * are checked by `verifyArtifact` (every algorithm of the pin) before
+ * anything reads them. The folder is named after the package's name and
+ * version, checked first (`checkIdentity`, `isSafePluginDir`).
  */
 export const npmSource: PluginSource<'npm'> = {
   kind: 'npm',
