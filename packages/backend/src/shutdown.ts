@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { RootLifecycleService } from '@backstage/backend-plugin-api';
+import type { LifecycleService, RootLifecycleService } from '@backstage/backend-plugin-api';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import type { Handler } from 'express';
 
@@ -21,20 +21,29 @@ export const DRAIN_MS = 3_000;
  * requests in flight get `DRAIN_MS` to finish; then every socket the server
  * accepted is destroyed, which ends `server.close()`.
  */
-export function drainOnShutdown(server: Server, lifecycle: RootLifecycleService, drainMs = DRAIN_MS): Handler {
+export function drainOnShutdown(
+  server: Server,
+  // The configure context types it as a plugin lifecycle; at run time it is
+  // the root one, whose before-shutdown hooks run first of all.
+  lifecycle: LifecycleService & Partial<Pick<RootLifecycleService, 'addBeforeShutdownHook'>>,
+  drainMs = DRAIN_MS,
+): Handler {
   const sockets = new Set<Socket>();
   server.on('connection', socket => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   let shuttingDown = false;
-  lifecycle.addBeforeShutdownHook(() => {
+  const startDraining = () => {
+    if (shuttingDown) return;
     shuttingDown = true;
     server.closeIdleConnections();
     setTimeout(() => {
       for (const socket of sockets) socket.destroy();
     }, drainMs).unref();
-  });
+  };
+  if (lifecycle.addBeforeShutdownHook) lifecycle.addBeforeShutdownHook(startDraining);
+  else lifecycle.addShutdownHook(startDraining);
   return (_req, res, next) => {
     if (shuttingDown) res.setHeader('Connection', 'close');
     next();
