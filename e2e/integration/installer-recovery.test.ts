@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { publishNpmFixtures, publishOciFixtures, run, Workspace, type Published } from '../support/installer.ts';
-import { startRegistry, type StartedRegistry } from '../support/registry.ts';
-import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
+import { describe, it } from 'node:test';
+import { run, useInstallerRegistries, Workspace } from '../support/installer.ts';
 
 /**
  * `devportal-cli plugins install` when things go wrong, against a real npm
@@ -14,23 +12,8 @@ import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
  * mid-run, two installers at once, a lock left by a dead one.
  */
 describe('plugins install: failures and recovery', () => {
-  let npm: StartedVerdaccio;
-  let oci: StartedRegistry;
-  const published: Published = {};
-  const registryLine = () => `registry=${npm.url}/\n`;
-
-  before(async () => {
-    [npm, oci] = await Promise.all([startVerdaccio({ privateScope: '@private' }), startRegistry()]);
-    Object.assign(published, await publishNpmFixtures(npm));
-    await publishOciFixtures(oci);
-  });
-
-  after(async () => {
-    await Promise.all([npm?.stop(), oci?.stop()]);
-  });
-
-  const entry = (spec: string, extra = '') =>
-    `  - package: "${spec}"\n    integrity: ${published[spec].integrity}\n${extra}`;
+  const registries = useInstallerRegistries();
+  const { registryLine, entry } = registries;
 
   it('reports one clear line per plugin when a registry is down', async () => {
     const ws = new Workspace().npmrc('registry=http://127.0.0.1:9/\n');
@@ -53,9 +36,9 @@ describe('plugins install: failures and recovery', () => {
         res.writeHead(500).end('boom');
         return;
       }
-      const upstream = await fetch(`${npm.url}${req.url}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
+      const upstream = await fetch(`${registries.npm.url}${req.url}`, { headers: { accept: String(req.headers.accept ?? '*/*') } });
       const body = Buffer.from(await upstream.arrayBuffer());
-      const text = body.toString().split(npm.url).join(`http://127.0.0.1:${(proxy.address() as any).port}`);
+      const text = body.toString().split(registries.npm.url).join(`http://127.0.0.1:${(proxy.address() as any).port}`);
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
       res.end(req.url!.endsWith('.tgz') ? body : text);
     });
@@ -84,7 +67,7 @@ describe('plugins install: failures and recovery', () => {
     ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0'));
     assert.equal((await ws.install()).code, 0);
     const oldState = ws.snapshot();
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.1.0') + entry('@acme/plugin-b@2.0.0') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n`);
+    ws.config('plugins:\n' + entry('@acme/plugin-a@1.1.0') + entry('@acme/plugin-b@2.0.0') + `  - package: oci://${registries.oci.host}/acme/plugins:1.0.0!plugin-x\n`);
     // Kills at different moments: while resolving, downloading, extracting, switching.
     for (const delayMs of [20, 60, 120, 200, 300, 450]) {
       await ws.install([], {}, pid =>
@@ -109,7 +92,7 @@ describe('plugins install: failures and recovery', () => {
       ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0'));
       assert.equal((await ws.install()).code, 0);
       assert.deepEqual(ws.snapshot(), oldState);
-      ws.config('plugins:\n' + entry('@acme/plugin-a@1.1.0') + entry('@acme/plugin-b@2.0.0') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n`);
+      ws.config('plugins:\n' + entry('@acme/plugin-a@1.1.0') + entry('@acme/plugin-b@2.0.0') + `  - package: oci://${registries.oci.host}/acme/plugins:1.0.0!plugin-x\n`);
     }
   });
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { publishImage, publishNpmFixtures, publishOciFixtures, run, Workspace, type Published } from '../support/installer.ts';
-import { startRegistry, type StartedRegistry } from '../support/registry.ts';
-import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
+import { describe, it } from 'node:test';
+import { publishImage, run, useInstallerRegistries, Workspace } from '../support/installer.ts';
 
 /**
  * `devportal-cli plugins install` as a user runs it, against a real npm
@@ -15,35 +13,20 @@ import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
  * failing registries, kills and the lock: installer-recovery.test.ts.
  */
 describe('plugins install', () => {
-  let npm: StartedVerdaccio;
-  let oci: StartedRegistry;
-  const published: Published = {};
-  const registryLine = () => `registry=${npm.url}/\n`;
-  const tokenLine = (token: string) => `//127.0.0.1:${new URL(npm.url).port}/:_authToken=${token}\n`;
-
-  before(async () => {
-    [npm, oci] = await Promise.all([startVerdaccio({ privateScope: '@private' }), startRegistry()]);
-    Object.assign(published, await publishNpmFixtures(npm));
-    await publishOciFixtures(oci);
-  });
-
-  after(async () => {
-    await Promise.all([npm?.stop(), oci?.stop()]);
-  });
-
-  const entry = (spec: string, extra = '') =>
-    `  - package: "${spec}"\n    integrity: ${published[spec].integrity}\n${extra}`;
+  const registries = useInstallerRegistries();
+  const { published, registryLine, entry } = registries;
+  const tokenLine = (token: string) => `//127.0.0.1:${new URL(registries.npm.url).port}/:_authToken=${token}\n`;
 
   it('installs from npm, a private scope, OCI and a local folder and merges their config', async () => {
-    const ws = new Workspace().npmrc(registryLine() + tokenLine(npm.token));
+    const ws = new Workspace().npmrc(registryLine() + tokenLine(registries.npm.token));
     fs.mkdirSync(path.join(ws.dir, 'bundled/local-plugin'), { recursive: true });
     fs.writeFileSync(path.join(ws.dir, 'bundled/local-plugin/package.json'), '{"name":"local-plugin","version":"0.0.1"}');
     ws.config(
       'plugins:\n' +
         entry('@acme/plugin-a@1.0.0', '    pluginConfig:\n      acme:\n        a: { enabled: true }\n') +
         entry('@private/plugin-secret@1.0.0') +
-        `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n    pluginConfig:\n      acme:\n        x: { enabled: true }\n` +
-        `  - package: oci://${oci.host}/acme/single:1.0.0\n` +
+        `  - package: oci://${registries.oci.host}/acme/plugins:1.0.0!plugin-x\n    pluginConfig:\n      acme:\n        x: { enabled: true }\n` +
+        `  - package: oci://${registries.oci.host}/acme/single:1.0.0\n` +
         '  - package: ./bundled/local-plugin\n',
     );
     const result = await ws.install();
@@ -94,24 +77,24 @@ describe('plugins install', () => {
   });
 
   it('installs an OCI plugin pinned by digest and re-checks a tag with pullPolicy Always', async () => {
-    const ws = new Workspace().config(`plugins:\n  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n`);
+    const ws = new Workspace().config(`plugins:\n  - package: oci://${registries.oci.host}/acme/plugins:1.0.0!plugin-x\n`);
     const first = await ws.install();
     assert.equal(first.code, 0, first.stdout);
     const digest = first.json.plugins[0].record.digest;
-    const pinned = new Workspace().config(`plugins:\n  - package: oci://${oci.host}/acme/plugins@${digest}!plugin-y\n`);
+    const pinned = new Workspace().config(`plugins:\n  - package: oci://${registries.oci.host}/acme/plugins@${digest}!plugin-y\n`);
     const byDigest = await pinned.install();
     assert.equal(byDigest.code, 0, byDigest.stdout);
     assert.ok(pinned.folders().includes('plugin-y'));
 
-    ws.config(`plugins:\n  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-x\n    pullPolicy: Always\n`);
+    ws.config(`plugins:\n  - package: oci://${registries.oci.host}/acme/plugins:1.0.0!plugin-x\n    pullPolicy: Always\n`);
     assert.equal((await ws.install()).json.plugins[0].status, 'installed', 'the entry changed');
     assert.equal((await ws.install()).json.plugins[0].status, 'unchanged', 'same remote digest: nothing downloaded');
-    await publishImage(`oci://${oci.host}/acme/plugins:1.0.0`, [{ dir: 'plugin-x', name: '@acme/plugin-x', version: '3.0.1' }]);
+    await publishImage(`oci://${registries.oci.host}/acme/plugins:1.0.0`, [{ dir: 'plugin-x', name: '@acme/plugin-x', version: '3.0.1' }]);
     const moved = await ws.install();
     assert.equal(moved.json.plugins[0].status, 'installed', 'the tag moved: downloaded again');
     assert.equal(moved.json.plugins[0].record.version, '3.0.1');
     // Put the tag back for the other tests.
-    await publishImage(`oci://${oci.host}/acme/plugins:1.0.0`, [
+    await publishImage(`oci://${registries.oci.host}/acme/plugins:1.0.0`, [
       { dir: 'plugin-x', name: '@acme/plugin-x', version: '3.0.0' },
       { dir: 'plugin-y', name: '@acme/plugin-y', version: '3.0.0' },
     ]);
@@ -119,16 +102,16 @@ describe('plugins install', () => {
 
   it('fetches nothing on an unchanged re-run and re-merges the config', async () => {
     const ws = new Workspace().npmrc(registryLine());
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-y\n`);
+    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0') + `  - package: oci://${registries.oci.host}/acme/plugins:1.0.0!plugin-y\n`);
     assert.equal((await ws.install()).code, 0);
     await new Promise(r => setTimeout(r, 300));
-    const before = npm.tarballRequests();
-    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0', '    pluginConfig: { a: 2 }\n') + `  - package: oci://${oci.host}/acme/plugins:1.0.0!plugin-y\n`);
+    const before = registries.npm.tarballRequests();
+    ws.config('plugins:\n' + entry('@acme/plugin-a@1.0.0', '    pluginConfig: { a: 2 }\n') + `  - package: oci://${registries.oci.host}/acme/plugins:1.0.0!plugin-y\n`);
     const again = await ws.install();
     await new Promise(r => setTimeout(r, 300));
     assert.equal(again.code, 0);
     assert.deepEqual(again.json.plugins.map((p: any) => p.status), ['unchanged', 'unchanged']);
-    assert.equal(npm.tarballRequests(), before, 'no tarball was requested');
+    assert.equal(registries.npm.tarballRequests(), before, 'no tarball was requested');
     assert.match(ws.appConfig(), /^a: 2$/m);
   });
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './backend.ts';
-import type { StartedRegistry } from './registry.ts';
-import type { StartedVerdaccio } from './verdaccio.ts';
+import { startRegistry, type StartedRegistry } from './registry.ts';
+import { startVerdaccio, type StartedVerdaccio } from './verdaccio.ts';
 
 /**
  * `devportal-cli plugins install` as a user runs it, for the installer
@@ -137,4 +138,37 @@ export async function publishOciAuthFixtures(ociAuth: StartedRegistry, user: str
     JSON.stringify({ auths: { [ociAuth.host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }),
   );
   await publishImage(`oci://${ociAuth.host}/acme/plugins:1.0.0`, PLUGINS_XY, { REGISTRY_AUTH_FILE: path.join(authDir, 'auth.json') });
+}
+
+/**
+ * For a `describe` of installer tests: starts verdaccio (with a private
+ * scope) and an open OCI registry before its tests, publishes the npm and
+ * OCI fixtures to them, and stops both after. The getters are read inside
+ * tests, once the registries are up.
+ */
+export function useInstallerRegistries() {
+  let npm: StartedVerdaccio | undefined;
+  let oci: StartedRegistry | undefined;
+  const published: Published = {};
+  before(async () => {
+    [npm, oci] = await Promise.all([startVerdaccio({ privateScope: '@private' }), startRegistry()]);
+    Object.assign(published, await publishNpmFixtures(npm));
+    await publishOciFixtures(oci);
+  });
+  after(async () => {
+    await Promise.all([npm?.stop(), oci?.stop()]);
+  });
+  return {
+    get npm(): StartedVerdaccio {
+      return npm!;
+    },
+    get oci(): StartedRegistry {
+      return oci!;
+    },
+    published,
+    /** The `.npmrc` line that points npm at verdaccio. */
+    registryLine: () => `registry=${npm!.url}/\n`,
+    /** A `dynamic-plugins.yaml` entry for a published fixture, with its integrity. */
+    entry: (spec: string, extra = '') => `  - package: "${spec}"\n    integrity: ${published[spec].integrity}\n${extra}`,
+  };
 }
