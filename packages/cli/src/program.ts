@@ -25,6 +25,7 @@ export function createProgram(): Command {
     .option('--insecure-registry <host>', 'allow plain HTTP to this OCI registry (repeatable; loopback is always allowed)', collect, [])
     .option('--max-entry-size <bytes>', 'largest file accepted in a plugin archive', process.env.MAX_ENTRY_SIZE ?? '40000000')
     .option('--max-config-size <bytes>', 'largest dynamic-plugins.yaml (and included file) read', '4194304')
+    .option('--allow-plugin-config-key <key>', "let pluginConfig set this reserved key (backend, auth, permission, devportal, ...) and its subkeys; logged (repeatable)", collect, [])
     .action(async (...args) => (await import('./commands/install')).installCommand(...(args as [any])));
 
   plugins

@@ -30,6 +30,8 @@ export interface InstallOptions {
   maxArchiveBytes?: number;
   /** Largest dynamic-plugins.yaml (and included file) read; default 4 MiB. */
   maxConfigBytes?: number;
+  /** Reserved config keys (config/reservedKeys.ts) a plugin's pluginConfig may set anyway, with their subkeys. */
+  allowedPluginConfigKeys?: string[];
   network?: Partial<InstallSettings['network']>;
   lock?: LockOptions;
   /** Environment for .npmrc, `npm_config_*` and registry auth files (default: this process's). */
@@ -72,6 +74,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     insecureRegistries: options.insecureRegistries ?? [],
     maxEntryBytes: options.maxEntryBytes ?? 40_000_000,
     maxArchiveBytes: options.maxArchiveBytes ?? 500_000_000,
+    allowedPluginConfigKeys: options.allowedPluginConfigKeys ?? [],
   };
   const lock = await acquireLock(root, {
     ...options.lock,
@@ -94,7 +97,10 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     const { mergePluginConfigs } = await import('./config/merge');
     const { default: YAML } = await import('yaml');
     const config = await resolvePluginConfig(configFile, { maxBytes: options.maxConfigBytes });
-    const appConfig: Record<string, any> = mergePluginConfigs(config.plugins);
+    const appConfig: Record<string, any> = mergePluginConfigs(config.plugins, {
+      allowedReservedKeys: settingsKey.allowedPluginConfigKeys,
+      log,
+    });
     appConfig.dynamicPlugins = { ...(appConfig.dynamicPlugins ?? {}), rootDirectory: root };
 
     const settings: InstallSettings = {

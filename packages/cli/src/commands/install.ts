@@ -10,6 +10,7 @@ interface InstallCommandOptions {
   insecureRegistry: string[];
   maxEntrySize: string;
   maxConfigSize: string;
+  allowPluginConfigKey: string[];
 }
 
 /**
@@ -29,6 +30,7 @@ export async function installCommand(options: InstallCommandOptions) {
       insecureRegistries: options.insecureRegistry,
       maxEntryBytes: positiveInt(options.maxEntrySize, '--max-entry-size'),
       maxConfigBytes: positiveInt(options.maxConfigSize, '--max-config-size'),
+      allowedPluginConfigKeys: options.allowPluginConfigKey,
       log: quiet ? undefined : message => process.stderr.write(`  ${message}\n`),
     });
   } catch (error) {

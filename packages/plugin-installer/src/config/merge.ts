@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { InstallError } from '../errors';
 import type { ResolvedPlugin } from './layers';
+import { checkReservedKey } from './reservedKeys';
 
 type ConfigObject = Record<string, unknown>;
 
@@ -11,9 +12,14 @@ const isObject = (value: unknown): value is ConfigObject =>
  * Deep-merges the `pluginConfig` of every enabled plugin into one app-config.
  * The same key set to two different values by two plugins is an error naming
  * the dotted key and both plugins; the same value twice is fine. Lists are
- * values, not merged element by element.
+ * values, not merged element by element. Keys reserved for the portal's own
+ * config (reservedKeys.ts) are refused unless `allowedReservedKeys` covers them.
  */
-export function mergePluginConfigs(plugins: ResolvedPlugin[]): ConfigObject {
+export function mergePluginConfigs(
+  plugins: ResolvedPlugin[],
+  options: { allowedReservedKeys?: readonly string[]; log?: (message: string) => void } = {},
+): ConfigObject {
+  const reserved = { allowed: options.allowedReservedKeys ?? [], log: options.log };
   // Null-prototype objects and own keys only: whatever key a config holds
   // (`__proto__` is refused by the parser too), merging never reaches
   // Object.prototype.
@@ -21,7 +27,7 @@ export function mergePluginConfigs(plugins: ResolvedPlugin[]): ConfigObject {
   const owners = new Map<string, string>();
   for (const plugin of plugins) {
     if (!plugin.isEnabled || !plugin.pluginConfig) continue;
-    mergeInto(merged, plugin.pluginConfig, [], plugin.key, owners);
+    mergeInto(merged, plugin.pluginConfig, [], plugin.key, owners, reserved);
   }
   return merged;
 }
@@ -32,17 +38,20 @@ function mergeInto(
   keyPath: string[],
   plugin: string,
   owners: Map<string, string>,
+  reserved: Parameters<typeof checkReservedKey>[2],
 ) {
   for (const [key, value] of Object.entries(source)) {
     const path = [...keyPath, key];
     const dotted = path.join('.');
+    // Leaves only: a parent object ('auth') is judged by what it sets below it.
+    if (!isObject(value)) checkReservedKey(dotted, plugin, reserved);
     const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (existing === undefined) {
-      const copy = isObject(value) ? mergeInto(Object.create(null), value, path, plugin, owners) : value;
+      const copy = isObject(value) ? mergeInto(Object.create(null), value, path, plugin, owners, reserved) : value;
       Object.defineProperty(target, key, { value: copy, enumerable: true, writable: true, configurable: true });
       recordOwners(target[key], dotted, plugin, owners);
     } else if (isObject(existing) && isObject(value)) {
-      mergeInto(existing, value, path, plugin, owners);
+      mergeInto(existing, value, path, plugin, owners, reserved);
     } else if (!isDeepStrictEqual(existing, value)) {
       const other = firstOwner(dotted, owners);
       throw new InstallError(
