@@ -8,6 +8,7 @@ import {
   type RegistryCredentials,
 } from './auth';
 import { formatOciReference, type OciReference } from './reference';
+import { fetchCheckingRedirects } from './redirects';
 
 /** Options shared by the OCI client and the pusher. */
 export interface OciTransportOptions extends CredentialLookupOptions {
@@ -244,14 +245,8 @@ export class RegistryTransport {
       if (authorization && sameOrigin) headers.authorization = authorization;
       const body = req.body ? await req.body() : undefined;
       const f = this.options.fetch ?? globalThis.fetch;
-      return f(url, {
-        method: req.method,
-        headers,
-        body,
-        signal,
-        redirect: 'follow',
-        ...(body ? { duplex: 'half' } : {}),
-      } as RequestInit);
+      const init = { method: req.method, headers, body, signal, ...(body ? { duplex: 'half' } : {}) } as RequestInit & { headers: Record<string, string> };
+      return fetchCheckingRedirects(f, url, init, u => this.isPlainHttpAllowed(u), req.what);
     };
 
     const cached = this.authCache.get(cacheKey);
@@ -350,7 +345,7 @@ export class RegistryTransport {
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'devportal-cli', accept: 'application/json' };
     if (credentials) headers.authorization = basicAuthorization(credentials);
     const f = this.options.fetch ?? globalThis.fetch;
-    const res = await f(realm, { method: 'GET', headers, signal, redirect: 'follow' });
+    const res = await fetchCheckingRedirects(f, realm, { method: 'GET', headers, signal }, u => this.isPlainHttpAllowed(u), `a token from ${realm.host}`);
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel().catch(() => undefined);
       throw await this.authFailure(ref, req, 'refused');
