@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomically } from './files';
+import { isAtomicWriteLeftover, writeFileAtomically } from './files';
 import { InstallError } from './errors';
 import { requireSafePluginDir } from './pluginDir';
 
@@ -156,7 +156,10 @@ export async function recover(root: string): Promise<boolean> {
     finished = true;
   }
   for (const entry of await fs.readdir(root).catch(() => [] as string[])) {
-    if (entry.startsWith(STAGING_PREFIX) || entry.startsWith(TRASH_PREFIX)) {
+    // Staging and trash of a run that died, and a state or journal file it
+    // was writing when it was killed (recover runs under the lock, so no
+    // other installer is writing one now).
+    if (entry.startsWith(STAGING_PREFIX) || entry.startsWith(TRASH_PREFIX) || isAtomicWriteLeftover(entry)) {
       await fs.rm(path.join(root, entry), { recursive: true, force: true });
     }
   }

@@ -20,6 +20,14 @@ export async function writeFileAtomically(file: string, content: string) {
 }
 
 /**
+ * The temporary file `writeFileAtomically` leaves behind when its process is
+ * killed between writing and renaming: `.<name>.<pid>.tmp`.
+ */
+export function isAtomicWriteLeftover(name: string): boolean {
+  return /^\..+\.\d+\.tmp$/.test(name);
+}
+
+/**
  * `file` made absolute against `baseDir`. Library code never falls back to
  * the process's current folder: a relative path without a `baseDir` is
  * refused (`INVALID_OPTIONS`).
