@@ -10,7 +10,7 @@ import {
 } from '@devportal/plugin-dynamic-plugins-common';
 
 /*
- * The root's record of what is installed (`.devportal-installed.json`): its
+ * The root's record of what is installed (`INSTALLER_STATE_FILE`): its
  * shape and parser are the shared contract, because the backend loader and
  * the admin API read the same file.
  */
