@@ -4,7 +4,7 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { devportalPluginsManagePermission } from '@devportal/plugin-devportal-common';
+import { devportalPluginsInstallPermission } from '@devportal/plugin-devportal-common';
 import express from 'express';
 import Router from 'express-promise-router';
 
@@ -22,7 +22,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/whoami', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const [decision] = await permissions.authorize(
-      [{ permission: devportalPluginsManagePermission }],
+      [{ permission: devportalPluginsInstallPermission }],
       { credentials },
     );
     res.json({

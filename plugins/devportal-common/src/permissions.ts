@@ -9,16 +9,27 @@ export const devportalPluginsReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
-/** Installing, enabling, disabling and configuring dynamic plugins. */
-export const devportalPluginsManagePermission = createPermission({
-  name: 'devportal.plugins.manage',
+/**
+ * Installing, upgrading, enabling, disabling, uninstalling dynamic plugins,
+ * applying staged changes and rolling back: anything that changes which code
+ * runs in the portal.
+ */
+export const devportalPluginsInstallPermission = createPermission({
+  name: 'devportal.plugins.install',
+  attributes: { action: 'create' },
+});
+
+/** Changing a dynamic plugin's `pluginConfig`. */
+export const devportalPluginsConfigurePermission = createPermission({
+  name: 'devportal.plugins.configure',
   attributes: { action: 'update' },
 });
 
 /** Every permission DevPortal defines; all of them are admin-only. */
 export const devportalPermissions = [
   devportalPluginsReadPermission,
-  devportalPluginsManagePermission,
+  devportalPluginsInstallPermission,
+  devportalPluginsConfigurePermission,
 ];
 
 /** The prefix shared by DevPortal's own permission names. */

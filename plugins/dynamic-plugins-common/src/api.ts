@@ -10,7 +10,30 @@ export const DYNAMIC_PLUGINS_ROUTES = {
   status: '/status',
   /** What the installer says the root holds, with each package's role and version. */
   installed: '/installed',
+  /** The Installed view: every plugin from the YAML and the marketplace layer, with state and last change. */
+  plugins: '/plugins',
+  /** The catalog: entries from every configured source, with their compatibility. */
+  catalog: '/catalog',
+  /** One catalog entry (`:id`), with its README. */
+  catalogEntry: '/catalog/:id',
+  /** Staged changes: GET lists them, POST stages one, DELETE `/changes/:id` drops one. */
+  changes: '/changes',
+  change: '/changes/:id',
+  /** Applies the staged changes as a new generation; answers its id (202). */
+  apply: '/apply',
+  /** Every generation, newest first. */
+  generations: '/generations',
+  generation: '/generations/:id',
+  /** Stages and applies a new generation equal to `:id`. */
+  rollback: '/generations/:id/rollback',
+  /** The effective dynamic-plugins.yaml (base + marketplace layer), ready to commit. */
+  effective: '/effective',
 } as const;
+
+/** A route with its `:id` filled in. */
+export function routeWithId(route: string, id: string | number): string {
+  return route.replace(':id', encodeURIComponent(String(id)));
+}
 
 /** One enabled plugin installed in the dynamic plugins root, as the admin API lists it. */
 export interface InstalledPlugin {

@@ -15,3 +15,4 @@ export * from './remotes';
 export * from './extensionManifest';
 export * from './appShared';
 export * from './api';
+export * from './marketplace';

@@ -1,7 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult, createPermission } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
-import { devportalPluginsManagePermission } from '@devportal/plugin-devportal-common';
+import { devportalPluginsInstallPermission } from '@devportal/plugin-devportal-common';
 import { AdminsPolicy, readAdminsPolicyOptions } from './AdminsPolicy';
 
 function user(userEntityRef: string, ownershipEntityRefs: string[] = []): PolicyQueryUser {
@@ -30,7 +30,7 @@ describe('AdminsPolicy', () => {
 
   it('allows plugin management to a member of an admin group', async () => {
     const decision = await policy.handle(
-      { permission: devportalPluginsManagePermission },
+      { permission: devportalPluginsInstallPermission },
       user('user:default/jane', ['user:default/jane', 'group:default/platform-admins']),
     );
     expect(decision.result).toBe(AuthorizeResult.ALLOW);
@@ -38,7 +38,7 @@ describe('AdminsPolicy', () => {
 
   it('allows plugin management to a user listed by name, whatever the case of the kind', async () => {
     const decision = await policy.handle(
-      { permission: devportalPluginsManagePermission },
+      { permission: devportalPluginsInstallPermission },
       user('user:default/root'),
     );
     expect(decision.result).toBe(AuthorizeResult.ALLOW);
@@ -46,14 +46,14 @@ describe('AdminsPolicy', () => {
 
   it('denies plugin management to a user who is not an admin', async () => {
     const decision = await policy.handle(
-      { permission: devportalPluginsManagePermission },
+      { permission: devportalPluginsInstallPermission },
       user('user:default/bob', ['user:default/bob', 'group:default/developers']),
     );
     expect(decision.result).toBe(AuthorizeResult.DENY);
   });
 
   it('denies DevPortal permissions to a request without a user', async () => {
-    const decision = await policy.handle({ permission: devportalPluginsManagePermission });
+    const decision = await policy.handle({ permission: devportalPluginsInstallPermission });
     expect(decision.result).toBe(AuthorizeResult.DENY);
   });
 
