@@ -43,6 +43,26 @@ async function tarball(file: string, name: string) {
 }
 
 describe('installPlugins', () => {
+  it('applies a layer file over the base, and installs the base alone again once the layer is gone', async () => {
+    const ws = workspace('plugins:\n  - package: ./plugins/local-a\n  - package: ./plugins/local-b\n');
+    localPlugin(path.join(ws.dir, 'plugins/local-a'), 'local-a');
+    localPlugin(path.join(ws.dir, 'plugins/local-b'), 'local-b');
+    // The layer lives elsewhere (the marketplace's folder); its relative paths still mean the base's.
+    const layerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-layer-'));
+    dirs.push(layerDir);
+    const layerFile = path.join(layerDir, 'layer.yaml');
+    fs.writeFileSync(layerFile, 'plugins:\n  - package: ./plugins/local-b\n    disabled: true\n    pluginConfig: { b: 1 }\n');
+
+    const layered = await installPlugins({ ...ws.options, layerFile });
+    expect(layered.ok).toBe(true);
+    expect(Object.keys((await readState(ws.options.root))!.plugins)).toEqual(['./plugins/local-a']);
+    expect((await installPlugins({ ...ws.options, layerFile })).plugins.map(p => p.status).sort()).toEqual(['disabled', 'unchanged']);
+
+    const base = await ws.install();
+    expect(base.plugins.map(p => p.status).sort()).toEqual(['installed', 'unchanged']);
+    expect(Object.keys((await readState(ws.options.root))!.plugins).sort()).toEqual(['./plugins/local-a', './plugins/local-b']);
+  });
+
   it('installs a local folder with its content hash recorded, then leaves it unchanged', async () => {
     const ws = workspace('plugins:\n  - package: ./plugins/local-a\n    pluginConfig: { a: 1 }\n');
     localPlugin(path.join(ws.dir, 'plugins/local-a'), 'local-a');

@@ -23,6 +23,13 @@ export interface InstallOptions {
   configFile: string;
   /** The dynamic plugins root; an absolute path. */
   root: string;
+  /**
+   * A layer over `configFile` (the marketplace's, from the database): a file
+   * with a `plugins:` list in the same format, applied last, key by key.
+   * Relative paths in it are resolved against `configFile`'s folder, like the
+   * base's, so it can disable or reconfigure a bundled plugin by its key.
+   */
+  layerFile?: string;
   concurrency?: number;
   skipIntegrity?: boolean;
   insecureRegistries?: string[];
@@ -67,6 +74,7 @@ export interface InstallOutcome {
 export async function installPlugins(options: InstallOptions): Promise<InstallOutcome> {
   const root = absolute(options.root, 'root');
   const configFile = absolute(options.configFile, 'configFile');
+  const layerFile = options.layerFile ? absolute(options.layerFile, 'layerFile') : undefined;
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
   const settingsKey = {
@@ -76,6 +84,8 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     maxArchiveBytes: options.maxArchiveBytes ?? 500_000_000,
     allowedPluginConfigKeys: options.allowedPluginConfigKeys ?? [],
   };
+  // The inputs hash also covers whether there is a layer: dropping one is a change.
+  const inputsKey = { ...settingsKey, layerFile: layerFile ?? null };
   const lock = await acquireLock(root, {
     ...options.lock,
     onWait: owner => log(`waiting for another installer (${owner})`),
@@ -87,7 +97,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
   try {
     const recovered = await recover(root);
     const previous = await readState(root);
-    if (!recovered && previous && (await isUnchanged(root, configFile, previous, settingsKey, options.maxConfigBytes))) {
+    if (!recovered && previous && (await isUnchanged(root, configFile, previous, inputsKey, options.maxConfigBytes))) {
       return unchangedOutcome(root, configFile, previous);
     }
 
@@ -96,7 +106,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     const { resolvePluginConfig } = await import('./config/layers');
     const { mergePluginConfigs } = await import('./config/merge');
     const { default: YAML } = await import('yaml');
-    const config = await resolvePluginConfig(configFile, { maxBytes: options.maxConfigBytes });
+    const config = await resolvePluginConfig(configFile, { maxBytes: options.maxConfigBytes, layerFile });
     const appConfig: Record<string, any> = mergePluginConfigs(config.plugins, {
       allowedReservedKeys: settingsKey.allowedPluginConfigKeys,
       log,
@@ -136,7 +146,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     const state: InstallState = {
       version: 1,
       files: config.files,
-      inputs: await hashInputs(config.files, settingsKey, options.maxConfigBytes),
+      inputs: await hashInputs(config.files, inputsKey, options.maxConfigBytes),
       offline: config.plugins.every(checksOffline),
       plugins: Object.fromEntries(kept.map(o => [o.key, o.record!])),
       disabled: outcomes.filter(o => o.status === 'disabled').map(o => ({ key: o.key, package: o.package })),

@@ -121,6 +121,33 @@ describe('resolvePluginConfig', () => {
     expect(plugins.find(p => p.key === '@acme/b')!.isEnabled).toBe(true);
   });
 
+  it('applies a marketplace layer file over base and includes, key by key', async () => {
+    const dir = tempDir();
+    write(dir, 'defaults.yaml', 'plugins:\n  - package: "@acme/a@1.0.0"\n    integrity: sha512-a\n');
+    const top = write(
+      dir,
+      'dynamic-plugins.yaml',
+      'includes: [defaults.yaml]\nplugins:\n  - package: ./dist/bundled\n    locked: true\n  - package: "@acme/b@2.0.0"\n    integrity: sha512-b\n',
+    );
+    const layerDir = tempDir();
+    const layerFile = write(
+      layerDir,
+      'layer.yaml',
+      'plugins:\n  - package: "@acme/a@1.1.0"\n    integrity: sha512-new\n  - package: ./dist/bundled\n    disabled: true\n  - package: "@acme/c@3.0.0"\n    integrity: sha512-c\n    pluginConfig: { c: 1 }\n',
+    );
+    const resolved = await resolvePluginConfig(top, { layerFile });
+    const byKey = Object.fromEntries(resolved.plugins.map(p => [p.key, p]));
+    expect(byKey['@acme/a'].package).toBe('@acme/a@1.1.0');
+    expect(byKey['@acme/a'].integrity).toBe('sha512-new');
+    // The same relative path is the same key in both files: the layer can disable a bundled plugin.
+    expect(byKey['./dist/bundled'].isEnabled).toBe(false);
+    expect(byKey['./dist/bundled'].locked).toBe(true);
+    expect(byKey['@acme/b'].isEnabled).toBe(true);
+    expect(byKey['@acme/c'].pluginConfig).toEqual({ c: 1 });
+    expect(resolved.files).toEqual([top, path.join(dir, 'defaults.yaml'), layerFile]);
+    expect(resolved.warnings).toEqual([]);
+  });
+
   it('replaces pluginConfig whole instead of merging it across layers', async () => {
     const dir = tempDir();
     write(dir, 'inc.yaml', 'plugins:\n  - package: a\n    pluginConfig: { a: 1, b: 2 }\n');

@@ -33,7 +33,10 @@ export interface ResolvedConfig {
  * by key; `pluginConfig` is replaced whole. The same plugin twice within one
  * level is an error naming both places.
  */
-export async function resolvePluginConfig(topFile: string, options: { maxBytes?: number } = {}): Promise<ResolvedConfig> {
+export async function resolvePluginConfig(
+  topFile: string,
+  options: { maxBytes?: number; layerFile?: string } = {},
+): Promise<ResolvedConfig> {
   const top = await readPluginConfigFile(topFile, { optional: true, maxBytes: options.maxBytes });
   const warnings = [...top.warnings];
   const files = [topFile];
@@ -59,8 +62,20 @@ export async function resolvePluginConfig(topFile: string, options: { maxBytes?:
     included.push(...file.plugins);
   }
 
+  // The marketplace layer (level 2) overrides both; it has no includes of its own.
+  const layerPlugins: PluginEntry[] = [];
+  if (options.layerFile) {
+    const layerFile = await readPluginConfigFile(options.layerFile, { maxBytes: options.maxBytes });
+    if (layerFile.includes.length > 0) {
+      warnings.push(`${layerFile.file}: 'includes' inside the marketplace layer are ignored`);
+    }
+    warnings.push(...layerFile.warnings);
+    files.push(options.layerFile);
+    layerPlugins.push(...layerFile.plugins);
+  }
+
   const byKey = new Map<string, ResolvedPlugin>();
-  for (const level of [included, top.plugins]) {
+  for (const level of [included, top.plugins, layerPlugins]) {
     const seen = new Map<string, PluginEntry>();
     for (const entry of level) {
       const spec = classifySpec(entry.package);

@@ -26,6 +26,8 @@ export interface PluginEntry {
   pullPolicy?: PullPolicy;
   forceDownload?: boolean;
   preInstalled?: boolean;
+  /** DevPortal's own key: the marketplace may not change this entry. */
+  locked?: boolean;
   /** Where the entry starts, and where each of its keys is. */
   location: SourceLocation;
   keyLocations: Record<string, SourceLocation>;
@@ -48,8 +50,10 @@ const ENTRY_KEYS = new Set([
   'pullPolicy',
   'forceDownload',
   'preInstalled',
+  // DevPortal: the marketplace may not change a locked entry (the installer itself ignores it).
+  'locked',
 ]);
-const BOOLEAN_KEYS = ['disabled', 'enabled', 'forceDownload', 'preInstalled'] as const;
+const BOOLEAN_KEYS = ['disabled', 'enabled', 'forceDownload', 'preInstalled', 'locked'] as const;
 const TOP_LEVEL_KEYS = new Set(['plugins', 'includes']);
 
 export { DEFAULT_MAX_CONFIG_BYTES };
