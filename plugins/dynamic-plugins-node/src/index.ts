@@ -13,3 +13,4 @@ export { checkBackendPackage } from './checkEntry';
 export { readInstallState } from './installerState';
 export { listInstalledPlugins } from './installedPlugins';
 export { dynamicPluginsServiceRef, type DynamicPluginsService } from './service';
+export * from './desiredState';
