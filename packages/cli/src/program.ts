@@ -66,6 +66,22 @@ export function createProgram(): Command {
     .option('--allow-guest-admin', 'allow guest sign-in that makes guests admins on a host other than loopback (also DEVPORTAL_ALLOW_GUEST_ADMIN=true)')
     .action(async (...args) => (await import('./commands/configCheck')).configCheckCommand(...(args as [any])));
 
+  program
+    .command('run')
+    .description(
+      'Install the dynamic plugins, check the config and run the backend; run all three again when the backend exits with code 75 (a plugin change was applied)',
+    )
+    .option('--plugins-config <file>', 'the dynamic plugins configuration (the base; the marketplace layer is read from the database)', 'dynamic-plugins.yaml')
+    .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
+    .option('--config <file>', "an app-config file of the backend (repeatable, later files win); the root's app-config.dynamic-plugins.yaml is added last unless listed", collect, [])
+    .option('--no-plugins', 'skip the plugin installer step')
+    .option('--backend <path>', 'the built backend to run (./devportal start passes .devportal/backend/packages/backend)', 'packages/backend')
+    .option('--port <port>', "the backend's port: checked to be free, and polled for readiness (default: backend.listen.port of the config files, else 7007)")
+    .option('--host <host>', 'the interface the backend listens on, for the port check')
+    .option('--max-restarts <n>', 'stop with an error after more than this many restarts within --restart-window', '5')
+    .option('--restart-window <seconds>', 'the window --max-restarts counts in', '120')
+    .action(async (...args) => (await import('./commands/run')).runCommand(...(args as [any])));
+
   return program;
 }
 
