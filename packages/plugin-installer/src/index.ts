@@ -24,6 +24,34 @@ export { readNpmSettings, redact } from './sources/npmrc';
 export type { NpmSettings } from './sources/npmrc';
 export type { NpmPublishOptions, OciPublishOptions };
 
+/** A `package:` line's key across config layers (the package without its version, RHDH's rule), and whether it is valid. */
+export async function pluginKeyOf(spec: string): Promise<{ key: string; error?: string; source?: string }> {
+  const classified = (await import('./spec/classify')).classifySpec(spec);
+  return classified.type === 'invalid'
+    ? { key: classified.key, error: classified.error.message }
+    : { key: classified.key, source: classified.source };
+}
+
+/**
+ * The base file with its includes and an optional marketplace layer, layered
+ * as an install would (without fetching anything): each plugin's key,
+ * effective entry and whether it is enabled.
+ */
+export async function resolvePluginConfig(
+  configFile: string,
+  options: { layerFile?: string; maxBytes?: number } = {},
+): Promise<import('./config/layers').ResolvedConfig> {
+  return (await import('./config/layers')).resolvePluginConfig(configFile, options);
+}
+
+/** `dynamic-plugins.yaml` with a marketplace layer folded in, comments kept: text to commit back to Git. */
+export async function renderEffectiveConfig(
+  baseFile: string,
+  layer: import('@devportal/plugin-dynamic-plugins-common').LayerEntry[],
+): Promise<string> {
+  return (await import('./config/effective')).renderEffectiveConfig(baseFile, layer);
+}
+
 /**
  * Publishes a package folder to an npm registry (npm's publish protocol,
  * .npmrc authentication); resolves to its name, version and integrity.
