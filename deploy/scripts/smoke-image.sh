@@ -125,10 +125,11 @@ log "install-dynamic-plugins"
   die "the plugin installer failed"
 [ -f "$work/dynamic-plugins-root/app-config.dynamic-plugins.yaml" ] || die "the installer wrote no app-config.dynamic-plugins.yaml"
 
-log "backend on 127.0.0.1:$port, PostgreSQL on 127.0.0.1:$pg_port"
+log "backend (under devportal-cli run, as the chart's backend container) on 127.0.0.1:$port, PostgreSQL on 127.0.0.1:$pg_port"
 "${run[@]}" -v "$work/scaffolder:/app/.devportal/data/scaffolder:rw" -v "$work/techdocs:/app/.devportal/data/techdocs:rw" \
   -e POSTGRES_HOST=127.0.0.1 -e POSTGRES_PORT="$pg_port" -e POSTGRES_USER=backstage -e POSTGRES_PASSWORD=smoke \
-  "$container" -- node packages/backend --config app-config.yaml --config app-config.production.yaml \
+  "$container" -- node packages/cli/bin/devportal-cli run --plugins-config /app/config/dynamic-plugins.yaml \
+  --root /app/dynamic-plugins-root --backend packages/backend --config app-config.yaml --config app-config.production.yaml \
   --config dynamic-plugins-root/app-config.dynamic-plugins.yaml --config /app/config/app-config.extra.yaml \
   >"$work/backend.log" 2>&1 &
 pids+=($!)

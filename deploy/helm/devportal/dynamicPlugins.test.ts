@@ -109,10 +109,28 @@ describe('dynamic plugins', () => {
       secret.items.some((i: Obj) => i.key === 'auth.json' && path.posix.join(mount, i.path) === file),
       'the secret key auth.json is not projected at REGISTRY_AUTH_FILE',
     );
+    // devportal-cli run installs again in the backend container before each start.
     const backend = container(spec, 'backend');
-    assert.ok(!backend.volumeMounts.some((m: Obj) => m.name === 'registry-auth'), 'the backend does not need registry credentials');
+    assert.equal(env(backend, 'REGISTRY_AUTH_FILE').value, file);
+    assert.equal(mountPath(backend, 'registry-auth'), mount);
     const plain = podSpec(render());
     assert.ok(!plain.volumes.some((v: Obj) => v.name === 'registry-auth'));
+    assert.ok(!container(plain, 'backend').volumeMounts.some((m: Obj) => m.name === 'registry-auth'));
+  });
+
+  test("the backend container runs the supervisor on the init container's plugin list and root, with its env", () => {
+    // Same list, root and settings: the supervisor's install step finds the root unchanged.
+    const spec = podSpec(render(FULL));
+    const init = container(spec, 'install-dynamic-plugins', 'initContainers');
+    const backend = container(spec, 'backend');
+    const initArgv = [...init.command, ...(init.args ?? [])];
+    const argv = [...backend.command, ...backend.args];
+    assert.deepEqual(argv.slice(0, 3), ['node', 'packages/cli/bin/devportal-cli', 'run']);
+    assert.equal(flagValue(argv, '--plugins-config'), flagValue(initArgv, '--config'));
+    assert.equal(inContainer(backend, flagValue(argv, '--root')), flagValue(initArgv, '--root'));
+    for (const variable of init.env) {
+      assert.deepEqual(env(backend, variable.name), variable, `${variable.name} differs between installer and backend`);
+    }
   });
 
   test('dynamicPlugins.config and appConfig reach the ConfigMap unchanged', () => {
