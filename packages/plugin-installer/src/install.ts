@@ -3,6 +3,7 @@ import path from 'node:path';
 import { acquireLock, createStaging, recover, switchRoot, type LockOptions } from './activate';
 import { InstallError } from './errors';
 import { writeFileAtomically } from './files';
+import { DEFAULT_OCI_LIMITS, ociLimits } from './oci/limits';
 import { localFingerprint } from './sources/local';
 import { readNpmSettings } from './sources/npmrc';
 import type { InstalledRecord, InstallSettings } from './sources/types';
@@ -10,6 +11,9 @@ import { INSTALLER_STATE_FILE } from '@devportal/plugin-dynamic-plugins-common';
 import { hashInputs, isIntact, readState, type InstallState } from './state';
 
 export const APP_CONFIG_FILE = 'app-config.dynamic-plugins.yaml';
+/** Plugin packages with their dependencies bundled reach tens of MB; this leaves room and still bounds a hostile registry. */
+export const DEFAULT_MAX_NPM_TARBALL_BYTES = 200_000_000;
+export { DEFAULT_OCI_LIMITS };
 export { readState };
 export type { InstallState };
 
@@ -35,6 +39,18 @@ export interface InstallOptions {
   insecureRegistries?: string[];
   maxEntryBytes?: number;
   maxArchiveBytes?: number;
+  /** Largest npm tarball downloaded; default 200 MB. */
+  maxNpmTarballBytes?: number;
+  /** Most layers in one OCI image; default 64. */
+  maxOciLayers?: number;
+  /** Largest OCI layer blob; default 500 MB. */
+  maxOciLayerBytes?: number;
+  /** Largest sum of one OCI image's layers; default 1 GB. */
+  maxOciImageBytes?: number;
+  /** Largest OCI manifest or index document; default 4 MiB. */
+  maxOciManifestBytes?: number;
+  /** Refuse OCI references without an `@sha256:` digest (a tag alone is trusted on first use otherwise). */
+  requireOciDigest?: boolean;
   /** Largest dynamic-plugins.yaml (and included file) read; default 4 MiB. */
   maxConfigBytes?: number;
   /** Reserved config keys (config/reservedKeys.ts) a plugin's pluginConfig may set anyway, with their subkeys. */
@@ -82,6 +98,14 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     insecureRegistries: options.insecureRegistries ?? [],
     maxEntryBytes: options.maxEntryBytes ?? 40_000_000,
     maxArchiveBytes: options.maxArchiveBytes ?? 500_000_000,
+    maxNpmTarballBytes: options.maxNpmTarballBytes ?? DEFAULT_MAX_NPM_TARBALL_BYTES,
+    oci: ociLimits({
+      maxLayers: options.maxOciLayers,
+      maxLayerBytes: options.maxOciLayerBytes,
+      maxImageBytes: options.maxOciImageBytes,
+      maxManifestBytes: options.maxOciManifestBytes,
+    }),
+    requireOciDigest: options.requireOciDigest ?? false,
     allowedPluginConfigKeys: options.allowedPluginConfigKeys ?? [],
   };
   // The inputs hash also covers whether there is a layer: dropping one is a change.

@@ -15,8 +15,8 @@ export interface FakeNpmRegistry {
   requests: string[];
   /** Serves `versions` (as given: a version document may lie) and `dist-tags.latest` for `name`. */
   publish(name: string, versions: Record<string, Record<string, unknown>>, latest?: string): void;
-  /** Serves bytes at `/-/<file>`; returns their URL. */
-  tarball(file: string, bytes: Buffer): string;
+  /** Serves bytes at `/-/<file>`, or lets `handler` answer (e.g. a body that never ends); returns the URL. */
+  tarball(file: string, bytes: Buffer | http.RequestListener): string;
   close(): Promise<void>;
 }
 
@@ -35,16 +35,18 @@ export function packTarball(pkg: Record<string, unknown> | string) {
 
 export async function startFakeNpmRegistry(): Promise<FakeNpmRegistry> {
   const packuments = new Map<string, unknown>();
-  const files = new Map<string, Buffer>();
+  const files = new Map<string, Buffer | http.RequestListener>();
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
     requests.push(url);
     const body = url.startsWith('/-/') ? files.get(url.slice(3)) : packuments.get(url.slice(1));
-    if (body === undefined) {
+    if (typeof body === 'function') {
+      body(req, res);
+    } else if (body === undefined) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     } else if (Buffer.isBuffer(body)) {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }).end(body);
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     }
@@ -61,6 +63,10 @@ export async function startFakeNpmRegistry(): Promise<FakeNpmRegistry> {
       files.set(file, bytes);
       return `${url}/-/${file}`;
     },
-    close: () => new Promise(resolve => server.close(() => resolve())),
+    close: () =>
+      new Promise(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -124,6 +124,27 @@ export function forward(
   req.pipe(upstream);
 }
 
+/**
+ * A handler that sends `chunk` over and over until the client goes away,
+ * and reports how many bytes it wrote: a registry that never stops.
+ */
+export function endlessBody(headers: http.OutgoingHttpHeaders, onClose: (bytesSent: number) => void, chunk = Buffer.alloc(64 * 1024, 0x61)): http.RequestListener {
+  return (_req, res) => {
+    let sent = 0;
+    res.writeHead(200, headers);
+    const pump = () => {
+      // Stops at the first full buffer and resumes on drain: the bytes
+      // counted are the ones the client let through.
+      while (!res.destroyed && sent < 4 * 1024 ** 3) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+    };
+    res.on('close', () => onClose(sent));
+    pump();
+  };
+}
+
 /** A TCP server that accepts connections and drops them at once, counting them. */
 export async function startDroppingServer(): Promise<{ host: string; connections(): number; close(): Promise<void> }> {
   let count = 0;

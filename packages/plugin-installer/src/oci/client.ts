@@ -3,6 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InstallError } from '../errors';
 import { computeDigest, createDigestChecker, isVerifiableDigest, parseDigest } from '../verify/digest';
+import { checkImageLimits, checkLayerCount, DEFAULT_OCI_LIMITS, manifestTooLarge, ociLimits, readCapped, type OciLimits } from './limits';
 import { INHERIT_TAG, isDigest, parseOciReference, type OciReference } from './reference';
 import { apiRepository, describe, RegistryTransport, type OciTransportOptions } from './transport';
 
@@ -31,10 +32,10 @@ const MANIFEST_ACCEPT = [
 const INDEX_TYPES = new Set<string>([MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerManifestList]);
 const IMAGE_TYPES = new Set<string>([MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
 
-/** Manifests larger than this are refused (the OCI spec's recommended registry limit). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-/** Default `maxBytes` of `fetchBlob`. */
-export const DEFAULT_MAX_BLOB_BYTES = 512 * 1024 * 1024;
+/** Manifests larger than this are refused unless `limits.maxManifestBytes` says otherwise. */
+export const MAX_MANIFEST_BYTES = DEFAULT_OCI_LIMITS.maxManifestBytes;
+/** Default `maxBytes` of `fetchBlob` (`limits.maxLayerBytes`). */
+export const DEFAULT_MAX_BLOB_BYTES = DEFAULT_OCI_LIMITS.maxLayerBytes;
 
 export interface OciPlatform {
   os: string;
@@ -93,7 +94,7 @@ export interface GetManifestOptions {
 }
 
 export interface FetchBlobOptions {
-  /** Refuse blobs larger than this (`BLOB_TOO_LARGE`). Default 512 MiB. */
+  /** Refuse blobs larger than this (`BLOB_TOO_LARGE`). Default: the client's `limits.maxLayerBytes`. */
   maxBytes?: number;
   /** The size the manifest gives; more or fewer bytes is a `DIGEST_MISMATCH`. */
   expectedSize?: number;
@@ -108,6 +109,8 @@ export interface FetchedBlob {
 export type OciClientOptions = OciTransportOptions & {
   /** Default platform for indexes. */
   platform?: OciPlatform | string;
+  /** Caps on what one image may make the client download (`limits.ts`); each defaults to `DEFAULT_OCI_LIMITS`. */
+  limits?: Partial<OciLimits>;
 };
 
 export const DEFAULT_PLATFORM: OciPlatform = { os: 'linux', architecture: 'amd64' };
@@ -182,11 +185,13 @@ interface RawManifest {
  */
 export class OciClient {
   readonly transport: RegistryTransport;
+  readonly limits: OciLimits;
   private readonly platform: OciPlatform;
 
   constructor(options: OciClientOptions = {}) {
     this.transport = new RegistryTransport(options);
     this.platform = parsePlatform(options.platform);
+    this.limits = ociLimits(options.limits);
   }
 
   /**
@@ -205,6 +210,10 @@ export class OciClient {
       const wanted = options.platform ? parsePlatform(options.platform) : this.platform;
       const entry = this.choosePlatform(index, wanted, describe(ref));
       const childWhat = `manifest ${describe(ref)} (${formatPlatform(entry.platform)})`;
+      // The index says how big the manifest is: refused before it is asked for.
+      if (entry.size > this.limits.maxManifestBytes) {
+        throw manifestTooLarge(childWhat, String(entry.size), this.limits.maxManifestBytes);
+      }
       const child = await this.fetchManifest(ref, entry.digest, entry.digest, childWhat);
       if (child.bytes.length !== entry.size) {
         throw new InstallError(
@@ -283,7 +292,7 @@ export class OciClient {
     const ref = asRef(refInput);
     const what = `blob ${digest} of ${describe(ref)}`;
     assertVerifiableDigest(digest, what);
-    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BLOB_BYTES;
+    const maxBytes = options.maxBytes ?? this.limits.maxLayerBytes;
     const tooLarge = (size: number | string) =>
       new InstallError(`${what} is ${size} bytes, over the limit of ${maxBytes} bytes`, 'BLOB_TOO_LARGE');
     if (options.expectedSize !== undefined && options.expectedSize > maxBytes) throw tooLarge(options.expectedSize);
@@ -388,19 +397,8 @@ export class OciClient {
         what,
       },
       async res => {
-        const length = Number(res.headers.get('content-length') ?? NaN);
-        if (Number.isFinite(length) && length > MAX_MANIFEST_BYTES) {
-          await res.body?.cancel().catch(() => undefined);
-          manifestInvalid(what, `${length} bytes, over the limit of ${MAX_MANIFEST_BYTES}`);
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of Readable.fromWeb(res.body as any)) {
-          size += chunk.length;
-          if (size > MAX_MANIFEST_BYTES) manifestInvalid(what, `over the limit of ${MAX_MANIFEST_BYTES} bytes`);
-          chunks.push(chunk);
-        }
-        const bytes = Buffer.concat(chunks);
+        const max = this.limits.maxManifestBytes;
+        const bytes = await readCapped(res, max, size => manifestTooLarge(what, size, max));
         const digest = computeDigest(bytes, expected ? parseDigest(expected).algorithm : 'sha256');
         if (expected && digest !== expected) {
           throw new InstallError(`${what} does not match its digest ${expected}: got ${digest}`, 'DIGEST_MISMATCH');
@@ -434,7 +432,10 @@ export class OciClient {
     if (!isImage) manifestInvalid(what, `media type ${mediaType ?? 'unknown'} is not an image manifest or index`);
     checkDescriptor(json.config, what, 'config');
     if (!Array.isArray(json.layers)) manifestInvalid(what, 'no layers');
+    // The count first: a manifest within its byte limit still holds ~30 000 descriptors.
+    checkLayerCount(what, json.layers.length, this.limits);
     json.layers.forEach((d: unknown, i: number) => checkDescriptor(d, what, `layers[${i}]`));
+    checkImageLimits(what, json.layers, this.limits);
     return json as OciImageManifest;
   }
 

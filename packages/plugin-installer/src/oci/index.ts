@@ -1,6 +1,8 @@
 export * from './reference';
 export * from './annotations';
 export { OciClient, MEDIA_TYPES, DEFAULT_PLATFORM, DEFAULT_MAX_BLOB_BYTES, MAX_MANIFEST_BYTES, parsePlatform } from './client';
+export { DEFAULT_OCI_LIMITS } from './limits';
+export type { OciLimits } from './limits';
 export type {
   FetchBlobOptions,
   FetchedBlob,

@@ -49,7 +49,7 @@ export const npmSource: PluginSource<'npm'> = {
       // A tarball URL or file: its content is what the pin says, else what
       // it hashes to now; nothing inside it is read before it is verified.
       if (plugin.integrity) return `npm:${plugin.package}:${plugin.integrity}`;
-      return `npm:${plugin.package}:${await computeIntegrity(await download(plugin, spec.spec, settings))}`;
+      return `npm:${plugin.package}:${await computeIntegrity(await download(plugin, tarballSource(spec), settings))}`;
     }
     // A range, a dist-tag or Always: ask the registry which version that is
     // now (metadata only, no tarball).
@@ -62,7 +62,7 @@ export const npmSource: PluginSource<'npm'> = {
     const pin = requireIntegrity(plugin, spec, settings);
     let expected = pin;
     let identity: PackageIdentity | undefined;
-    let source = spec.spec;
+    let source = tarballSource(spec);
     if (spec.type === 'registry') {
       const manifest = await resolveManifest({ plugin, spec }, settings);
       if (pin) {
@@ -103,11 +103,25 @@ export const npmSource: PluginSource<'npm'> = {
   },
 };
 
+/** Where a spec's tarball is: a URL's own address (`name@https://…` too), else the spec for pacote. */
+function tarballSource(spec: NpmSpec): string {
+  return spec.type === 'remote-tarball' ? spec.url : spec.spec;
+}
+
 /** Downloads a tarball (registry URL, tarball URL or file) without looking inside it. */
 async function download(plugin: ResolvedPlugin, source: string, settings: InstallSettings): Promise<string> {
   const tarball = path.join(await settings.downloads(), `${crypto.randomUUID()}.tgz`);
-  const pacote = await loadPacote();
   const options = await pacoteOptions(settings);
+  if (/^https?:\/\//i.test(source)) {
+    // Over the network: capped at maxNpmTarballBytes while it streams.
+    const { downloadRemoteTarball } = await import('./npmDownload');
+    const npmOptions = { ...options, spec: plugin.spec.type === 'registry' ? plugin.spec.spec : undefined };
+    await npmCall(plugin, settings, () =>
+      downloadRemoteTarball(source, tarball, { maxBytes: settings.maxNpmTarballBytes, npmOptions, what: plugin.package }),
+    );
+    return tarball;
+  }
+  const pacote = await loadPacote();
   // No `integrity` for pacote: verifyArtifact checks the bytes (every
   // algorithm of the pin) before anything reads them.
   await npmCall(plugin, settings, () => pacote.tarball.file(source, tarball, options));

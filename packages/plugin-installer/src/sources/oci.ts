@@ -5,7 +5,7 @@ import { InstallError } from '../errors';
 import type { OciClient, OciReference, PulledManifest } from '../oci';
 import { formatOciReference } from '../oci/reference';
 import { verifyArtifact } from '../verify/artifact';
-import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
+import type { FetchRequest, FetchResult, InstallSettings, PluginSource, SourcePlugin } from './types';
 
 /**
  * Plugins from OCI images (RHDH's layout: one layer holding a folder per
@@ -24,15 +24,17 @@ export const ociSource: PluginSource<'oci'> = {
   },
 
   async fingerprint(target, settings) {
+    requireDigest(target, settings);
     const { plugin, spec } = target;
     if (plugin.forceDownload) return undefined;
     if (this.checksOffline(target)) return `oci:${plugin.package}`;
     // Always: what the tag points at now (a HEAD request, no download).
-    const digest = await (await clientFor(settings)).headManifestDigest(spec.reference);
+    const digest = await withFlagHint(async () => (await clientFor(settings)).headManifestDigest(spec.reference));
     return `oci:${plugin.package}:${digest}`;
   },
 
   async fetch({ plugin, spec, stagingDir, settings }: FetchRequest<'oci'>): Promise<FetchResult> {
+    requireDigest({ plugin, spec }, settings);
     const ref = spec.reference;
     const image = await pullImage(ref, settings);
     // Loaded on first use: an unchanged re-run never talks to a registry.
@@ -69,6 +71,22 @@ export const ociSource: PluginSource<'oci'> = {
   },
 };
 
+/**
+ * `requireOciDigest`: a tag can be moved by whoever controls the registry,
+ * so only a digest pins what is installed. Named by the entry's place in the
+ * config file, where the pin has to be added.
+ */
+function requireDigest({ plugin, spec }: SourcePlugin<'oci'>, settings: InstallSettings) {
+  if (!settings.requireOciDigest || spec.reference.digest) return;
+  // As config/parse's formatLocation, which is not imported for it: it would load yaml.
+  const loc = plugin.keyLocations.package ?? plugin.location;
+  throw new InstallError(
+    `${loc.file}:${loc.line}:${loc.col}: ${plugin.package} names the image by tag only; ` +
+      'digests are required (--require-oci-digest): pin it as oci://host/repo@sha256:<digest>',
+    'OCI_DIGEST_REQUIRED',
+  );
+}
+
 interface PulledImage {
   manifest: PulledManifest;
   /** Downloaded, digest-verified layer files. */
@@ -80,21 +98,43 @@ function pullImage(ref: OciReference, settings: InstallSettings): Promise<Pulled
   const key = `oci-image:${ref.registry}/${ref.repository}@${ref.digest ?? ref.tag}`;
   let pending = settings.cache.get(key) as Promise<PulledImage> | undefined;
   if (!pending) {
-    pending = (async () => {
+    pending = withFlagHint(async () => {
       const client = await clientFor(settings);
+      // Refuses too many layers, and layers or an image too large by their
+      // declared sizes, before anything is downloaded.
       const manifest = await client.getManifest(ref);
       const layers: string[] = [];
       for (const layer of manifest.layers) {
         const file = path.join(await settings.downloads(), `${crypto.randomUUID()}.layer`);
-        await client.fetchBlob(ref, layer.digest, file, { maxBytes: settings.maxArchiveBytes, expectedSize: layer.size });
+        // Held to the declared size while streaming, so the declared total
+        // checked above also bounds what is written.
+        await client.fetchBlob(ref, layer.digest, file, { maxBytes: settings.oci.maxLayerBytes, expectedSize: layer.size });
         await verifyArtifact({ kind: 'oci-blob', file, digest: layer.digest, subject: `layer ${layer.digest} of ${formatOciReference(ref)}` });
         layers.push(file);
       }
       return { manifest, layers };
-    })();
+    });
     settings.cache.set(key, pending);
   }
   return pending;
+}
+
+/** The flag that raises each OCI limit, named in its error so the fix is one step away. */
+const LIMIT_FLAGS: Record<string, string> = {
+  OCI_TOO_MANY_LAYERS: '--max-oci-layers',
+  BLOB_TOO_LARGE: '--max-oci-layer-size',
+  OCI_IMAGE_TOO_LARGE: '--max-oci-image-size',
+  OCI_MANIFEST_TOO_LARGE: '--max-oci-manifest-size',
+};
+
+async function withFlagHint<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const flag = error instanceof InstallError ? LIMIT_FLAGS[error.code] : undefined;
+    if (!flag) throw error;
+    throw new InstallError(`${(error as InstallError).message} (raise it with ${flag})`, (error as InstallError).code);
+  }
 }
 
 /** One client per run, so registry tokens are fetched once. */
@@ -110,6 +150,7 @@ async function clientFor(settings: InstallSettings): Promise<OciClient> {
       retries: settings.network.retries,
       retryBaseDelayMs: settings.network.minBackoffMs,
       env: settings.env,
+      limits: settings.oci,
     });
     clients.set(settings, client);
   }

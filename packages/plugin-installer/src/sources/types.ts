@@ -1,5 +1,6 @@
 import type { InstalledRecord as SharedInstalledRecord, SourceKind } from '@devportal/plugin-dynamic-plugins-common';
 import type { ResolvedPlugin } from '../config/layers';
+import type { OciLimits } from '../oci/limits';
 import type { SpecFor } from '../spec/classify';
 
 export type { SourceKind };
@@ -24,6 +25,12 @@ export interface InstallSettings {
   insecureRegistries: string[];
   maxEntryBytes: number;
   maxArchiveBytes: number;
+  /** Largest npm tarball downloaded (`NPM_TARBALL_TOO_LARGE`). */
+  maxNpmTarballBytes: number;
+  /** Caps on each OCI image: layer count, layer, image and manifest bytes. */
+  oci: OciLimits;
+  /** Refuse OCI references pinned by tag only (`OCI_DIGEST_REQUIRED`). */
+  requireOciDigest: boolean;
   /** Where downloads go before extraction (same filesystem as the root); created on first use. */
   downloads(): Promise<string>;
   /** npm settings from .npmrc and the environment. */
