@@ -11,6 +11,14 @@ interface InstallCommandOptions {
   maxEntrySize: string;
   maxConfigSize: string;
   allowPluginConfigKey: string[];
+  /** Download caps (bytes, or a count of layers); each defaults to the installer's own limit when not given. */
+  maxArchiveSize?: string;
+  maxNpmTarballSize?: string;
+  maxOciLayers?: string;
+  maxOciLayerSize?: string;
+  maxOciImageSize?: string;
+  maxOciManifestSize?: string;
+  requireOciDigest?: boolean;
 }
 
 /**
@@ -31,6 +39,13 @@ export async function installCommand(options: InstallCommandOptions) {
       maxEntryBytes: positiveInt(options.maxEntrySize, '--max-entry-size'),
       maxConfigBytes: positiveInt(options.maxConfigSize, '--max-config-size'),
       allowedPluginConfigKeys: options.allowPluginConfigKey,
+      maxArchiveBytes: optionalPositiveInt(options.maxArchiveSize, '--max-archive-size'),
+      maxNpmTarballBytes: optionalPositiveInt(options.maxNpmTarballSize, '--max-npm-tarball-size'),
+      maxOciLayers: optionalPositiveInt(options.maxOciLayers, '--max-oci-layers'),
+      maxOciLayerBytes: optionalPositiveInt(options.maxOciLayerSize, '--max-oci-layer-size'),
+      maxOciImageBytes: optionalPositiveInt(options.maxOciImageSize, '--max-oci-image-size'),
+      maxOciManifestBytes: optionalPositiveInt(options.maxOciManifestSize, '--max-oci-manifest-size'),
+      requireOciDigest: options.requireOciDigest ?? false,
       log: quiet ? undefined : message => process.stderr.write(`  ${message}\n`),
     });
   } catch (error) {
@@ -58,6 +73,11 @@ export async function installCommand(options: InstallCommandOptions) {
     process.stderr.write(`devportal: plugins: ${summary}\n`);
   }
   if (!outcome.ok) process.exitCode = 1;
+}
+
+/** A flag without a default in the program: absent means the installer's own limit. */
+function optionalPositiveInt(value: string | undefined, flag: string): number | undefined {
+  return value === undefined ? undefined : positiveInt(value, flag);
 }
 
 function positiveInt(value: string, flag: string): number {
