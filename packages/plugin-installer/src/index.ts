@@ -14,6 +14,7 @@
  */
 import type { NpmPublishOptions } from './publish/npmPackage';
 import type { OciPublishOptions } from './publish/ociImage';
+import type { CatalogReadResult, CatalogSource, ReadCatalogOptions } from './catalog';
 
 export { InstallError } from './errors';
 export { installPlugins, readState, APP_CONFIG_FILE } from './install';
@@ -23,6 +24,7 @@ export type { InstalledRecord, SourceKind } from './sources/types';
 export { readNpmSettings, redact } from './sources/npmrc';
 export type { NpmSettings } from './sources/npmrc';
 export type { NpmPublishOptions, OciPublishOptions };
+export type { CatalogReadResult, CatalogSource, ReadCatalogEntry, ReadCatalogOptions } from './catalog';
 
 /** A `package:` line's key across config layers (the package without its version, RHDH's rule), and whether it is valid. */
 export async function pluginKeyOf(spec: string): Promise<{ key: string; error?: string; source?: string }> {
@@ -66,4 +68,13 @@ export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ n
  */
 export async function publishOciImage(options: OciPublishOptions): Promise<{ digest: string; plugins: string[] }> {
   return (await import('./publish/ociImage')).publishOciImage(options);
+}
+
+/**
+ * Reads the marketplace catalog from its sources (index folders, list files,
+ * URLs, RHDH catalog index images); every problem is one line in `errors`
+ * and the good entries still load (docs/plugins/catalog-format.md).
+ */
+export async function readCatalog(sources: CatalogSource[], options: ReadCatalogOptions = {}): Promise<CatalogReadResult> {
+  return (await import('./catalog')).readCatalog(sources, options);
 }
