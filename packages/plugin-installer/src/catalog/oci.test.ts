@@ -43,7 +43,7 @@ spec:
     PHN2Zz48L3N2Zz4=
   packages:
     - quotes-frontend
-    - quotes-backend
+    - name: quotes-backend # some RHDH entities write { name }
 `,
   'catalog-entities/extensions/packages/quotes-frontend.yaml': `apiVersion: extensions.backstage.io/v1alpha1
 kind: Package

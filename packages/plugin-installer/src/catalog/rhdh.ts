@@ -128,7 +128,7 @@ function readEntity(yaml: ParsedYaml, doc: Document): Entity {
         categories: spec.strings('categories', { max: 60 }),
         // RHDH writes data: URLs folded over lines; an unusable icon is left out, not an error.
         icon: icon && ICON_RE.test(icon) ? icon : undefined,
-        packages: (spec.strings('packages', { max: 253 }) ?? []).map(ref => refKey(ref, namespace)),
+        packages: packageRefs(spec).map(ref => refKey(ref, namespace)),
       },
     };
   }
@@ -197,6 +197,17 @@ function readPackage(
     partOf: (spec.strings('partOf', { max: 253 }) ?? []).map(ref => refKey(ref, meta.namespace)),
     defaultConfig: defaultConfigOf(yaml, doc, spec),
   };
+}
+
+/** `spec.packages` items are names, or `{ name }` mappings in some RHDH entities (github-actions.yaml). */
+function packageRefs(spec: MapReader): string[] {
+  const value = spec.value('packages');
+  if (value === undefined) return [];
+  const refs = Array.isArray(value) ? value.map(item => (item && typeof item === 'object' ? (item as { name?: unknown }).name : item)) : undefined;
+  if (!refs || refs.some(ref => typeof ref !== 'string' || ref === '' || ref.length > 253)) {
+    spec.fail('packages', 'must be a list of package entity names');
+  }
+  return refs as string[];
 }
 
 /** YAML reads `1.52` and `1.0` as numbers; versions are strings. */
