@@ -171,6 +171,8 @@ describe('OCI sources: RHDH catalog index images', () => {
         },
       ],
     });
+    const tiny = layerOf({ 'catalog-entities/extensions/packages/lonely.yaml': ENTITIES['catalog-entities/extensions/packages/lonely.yaml'] });
+    await pushImage(`oci://${registry.host}/rhdh/many-layers:1`, { ...testOptions(), layers: Array.from({ length: 17 }, () => ({ data: tiny })) });
     await pushImage(`oci://${registry.host}/plugins/not-a-catalog:1.0.0`, { ...testOptions(), layers: [{ data: layerOf({ 'plugin/package.json': '{}' }) }] });
   });
   afterAll(() => registry?.stop());
@@ -262,6 +264,8 @@ describe('OCI sources: RHDH catalog index images', () => {
       `oci://${registry.host}/plugins/not-a-catalog:1.0.0: the image has no catalog-entities/extensions/ folder; is it an RHDH catalog index image?`,
       `oci://${registry.host}/plugins/not-a-catalog:1.0.0!plugin: a catalog index image is read whole; remove the '!folder' part`,
     ]);
+    const many = await readCatalog([{ type: 'oci', image: `${registry.host}/rhdh/many-layers:1` }], { env });
+    expect(many.errors).toEqual([expect.stringMatching(/many-layers:1.* has 17 layers, over the limit of 16$/)]);
     const small = await readCatalog([{ type: 'oci', image: `${registry.host}/rhdh/plugin-catalog-index:1.10` }], { env, maxImageBytes: 100 });
     expect(small.errors).toEqual([expect.stringMatching(/plugin-catalog-index:1\.10.*(over the limit|larger than)/)]);
   });

@@ -14,6 +14,9 @@ function redactReference(reference: string): string {
 /** The folder of RHDH's Extensions entities in a catalog index image. */
 export const RHDH_ENTITIES_DIR = 'catalog-entities/extensions';
 
+/** Most layers of a catalog index image. */
+export const MAX_CATALOG_LAYERS = 16;
+
 export interface OciCatalogOptions {
   insecureRegistries?: string[];
   env?: NodeJS.ProcessEnv;
@@ -64,6 +67,9 @@ async function pullEntities(reference: string, merged: string, work: string, opt
     env: options.env,
     timeoutMs: options.timeoutMs,
     retries: options.retries,
+    // The client refuses a manifest over these before any layer is fetched.
+    // Index images are built FROM scratch in one COPY: a few layers at most.
+    limits: { maxLayers: MAX_CATALOG_LAYERS, maxLayerBytes: options.maxImageBytes, maxImageBytes: options.maxImageBytes },
   });
   const manifest = await client.getManifest(reference);
   let found = false;
