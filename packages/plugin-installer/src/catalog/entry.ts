@@ -92,10 +92,12 @@ export async function readIndexEntry(node: Node, context: EntryContext): Promise
   if (readme !== undefined) result.readme = readme;
   const requiredConfig = entry.strings('requiredConfig', { pattern: DOTTED_RE, hint: 'must be a dotted config key' });
   if (requiredConfig) result.requiredConfig = requiredConfig;
-  const environment = entry.strings('environment', { pattern: ENV_RE, hint: 'must be an environment variable name' });
-  if (environment) result.environment = environment;
   const defaultConfig = entry.record('defaultConfig');
   if (defaultConfig) result.defaultConfig = defaultConfig;
+  // Written out, or else the `${VAR}` references of the default config.
+  const environment =
+    entry.strings('environment', { pattern: ENV_RE, hint: 'must be an environment variable name' }) ?? environmentOf(defaultConfig);
+  if (environment.length > 0) result.environment = environment;
   const companions = entry.strings('companions', { pattern: ID_RE, hint: 'must be the id of another entry' });
   if (companions) result.companions = companions;
   if (needsExport === true) result.needsExport = true;
@@ -158,6 +160,21 @@ async function readReadme(entry: MapReader, context: EntryContext): Promise<stri
   } catch (error) {
     return ref.fail('file', `${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** `${VAR}` references in config values: what the admin must set before the plugin works. */
+export function environmentOf(config: unknown): string[] {
+  const found = new Set<string>();
+  const stack: unknown[] = [config];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      for (const match of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) found.add(match[1]);
+    } else if (value && typeof value === 'object') {
+      stack.push(...Object.values(value as Record<string, unknown>));
+    }
+  }
+  return [...found].sort();
 }
 
 export { CatalogFileError };

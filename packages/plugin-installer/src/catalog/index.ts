@@ -10,7 +10,7 @@ import {
 } from './types';
 
 export type { CatalogReadResult, CatalogSource, ReadCatalogEntry, ReadCatalogOptions } from './types';
-export { environmentOf } from './rhdh';
+export { environmentOf } from './entry';
 
 /**
  * Reads every catalog source, in order, into one list. Never throws for what

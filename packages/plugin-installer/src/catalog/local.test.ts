@@ -54,6 +54,7 @@ describe('index folders', () => {
     expect(entries.map(e => e.id)).toEqual(['good', 'other']);
     expect(entries[0]).toMatchObject({ readme: '# Good\n', companions: ['other'], origin: path.join(dir, 'good.yaml') });
     expect(entries[1].defaultConfig).toEqual({ proxy: { target: '${TOKEN}' } });
+    expect(entries[1].environment).toEqual(['TOKEN']);
     const at = (file: string) => path.join(dir, file);
     expect(errors).toEqual([
       `${at('bad-duplicate.yaml')}:12: title: the key appears twice in one mapping`,

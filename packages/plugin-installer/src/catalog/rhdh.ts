@@ -4,7 +4,7 @@ import type { Document, Node } from 'yaml';
 import type { CatalogKind, CatalogVersion } from '@devportal/plugin-dynamic-plugins-common';
 import { readRegularFile } from '../files';
 import { parseOciReference } from '../oci/reference';
-import { ICON_RE, INTEGRITY_RE } from './entry';
+import { environmentOf, ICON_RE, INTEGRITY_RE } from './entry';
 import { errorLine } from './local';
 import { MAX_ENTRIES_PER_SOURCE, type CatalogReadResult, type ReadCatalogEntry } from './types';
 import { CatalogFileError, MapReader, parseCatalogYaml, toData, type ParsedYaml } from './yaml';
@@ -234,21 +234,6 @@ function defaultConfigOf(yaml: ParsedYaml, doc: Document, spec: MapReader): Reco
   if (content === undefined || content === null) return undefined;
   if (typeof content !== 'object' || Array.isArray(content)) first.fail('content', 'must be a mapping of app-config');
   return content as Record<string, unknown>;
-}
-
-/** `${VAR}` references in config values: what the admin must set before the plugin works. */
-export function environmentOf(config: unknown): string[] {
-  const found = new Set<string>();
-  const stack: unknown[] = [config];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value === 'string') {
-      for (const match of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) found.add(match[1]);
-    } else if (value && typeof value === 'object') {
-      stack.push(...Object.values(value as Record<string, unknown>));
-    }
-  }
-  return [...found].sort();
 }
 
 function toEntries(plugins: Map<string, PluginEntity>, packages: PackageEntity[], origin: string): ReadCatalogEntry[] {
