@@ -152,3 +152,32 @@ describe('list files', () => {
     ]);
   });
 });
+
+describe('odd documents', () => {
+  it('gives one error line for each, never a throw', async () => {
+    const dir = tempDir();
+    const odd: Record<string, string> = {
+      'scalar.yaml': 'just text\n',
+      'list.yaml': '- a\n- b\n',
+      'empty.yaml': '',
+      'two-docs.yaml': `${good('two-docs')}---\n${good('two-docs')}`,
+      'version-scalar.yaml': good('version-scalar').replace(/versions:[\s\S]*$/, 'versions: [1]\n'),
+      'version-map.yaml': good('version-map').replace(/versions:[\s\S]*$/, 'versions: { a: 1 }\n'),
+      'complex-key.yaml': `${good('complex-key')}? [a, b]\n: c\n`,
+      'readme-number.yaml': `${good('readme-number')}readme: 12\n`,
+      'config-list.yaml': `${good('config-list')}defaultConfig: [1, 2]\n`,
+      'tagged.yaml': `${good('tagged')}icon: !!binary aGVsbG8=\n`,
+      'control-key.yaml': `${good('control-key')}"bad\\u0007key": 1\n`,
+    };
+    write(dir, odd);
+    fs.writeFileSync(path.join(dir, 'binary.yaml'), Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x3a, 0x0a]));
+    const { entries, errors } = await readCatalog([{ type: 'index', path: dir }]);
+    expect(entries).toEqual([]);
+    expect(errors).toHaveLength(Object.keys(odd).length + 1);
+    for (const line of errors) expect(line).toMatch(new RegExp(`^${dir}/[a-z0-9-]+\\.yaml(:\\d+)?: .+`));
+    expect(errors.join('\n')).not.toMatch(/TypeError|undefined|\[object/);
+    expect(errors).toContain(`${path.join(dir, 'binary.yaml')}: not valid UTF-8`);
+    expect(errors).toContain(`${path.join(dir, 'tagged.yaml')}:12: icon: must be a string, not binary data`);
+    expect(errors.find(line => line.includes('control-key'))).toMatch(/:12: "bad\\u0007key": unknown key/);
+  });
+});

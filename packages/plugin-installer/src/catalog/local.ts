@@ -5,7 +5,7 @@ import { InstallError } from '../errors';
 import { readRegularFile } from '../files';
 import { readIndexEntry } from './entry';
 import { MAX_ENTRIES_PER_SOURCE, type CatalogReadResult } from './types';
-import { CatalogFileError, parseCatalogYaml } from './yaml';
+import { CatalogFileError, decodeUtf8, parseCatalogYaml } from './yaml';
 
 /** A problem as one line: our own errors as they are, anything else with the place it came from. */
 export function errorLine(where: string, error: unknown): string {
@@ -15,13 +15,15 @@ export function errorLine(where: string, error: unknown): string {
 }
 
 async function readText(file: string, maxBytes: number): Promise<string> {
+  let bytes: Buffer;
   try {
-    return (await readRegularFile(file, maxBytes, 'the catalog file size limit')).toString('utf8');
+    bytes = await readRegularFile(file, maxBytes, 'the catalog file size limit');
   } catch (error) {
     // Too large or not a regular file: the installer's own one-line message.
     if (error instanceof InstallError) throw error;
     throw new CatalogFileError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
+  return decodeUtf8(bytes, file);
 }
 
 /**

@@ -7,7 +7,7 @@ import { parseOciReference } from '../oci/reference';
 import { environmentOf, ICON_RE, INTEGRITY_RE } from './entry';
 import { errorLine } from './local';
 import { MAX_ENTRIES_PER_SOURCE, type CatalogReadResult, type ReadCatalogEntry } from './types';
-import { CatalogFileError, MapReader, parseCatalogYaml, toData, type ParsedYaml } from './yaml';
+import { CatalogFileError, decodeUtf8, MapReader, parseCatalogYaml, toData, type ParsedYaml } from './yaml';
 
 /**
  * RHDH's Extensions catalog entities, as a catalog index image ships them
@@ -76,7 +76,7 @@ export async function readRhdhEntities(dir: string, options: { origin: string; l
     for (const name of names.filter(n => /\.ya?ml$/.test(n)).sort()) {
       const shown = `${options.label}/${folder}/${name}`;
       try {
-        const text = (await readRegularFile(path.join(dir, folder, name), options.maxBytes, 'the catalog file size limit')).toString('utf8');
+        const text = decodeUtf8(await readRegularFile(path.join(dir, folder, name), options.maxBytes, 'the catalog file size limit'), shown);
         const yaml = parseCatalogYaml(text, shown);
         for (const doc of yaml.documents) {
           try {

@@ -1,5 +1,6 @@
 import { isLoopbackHost } from '../oci/transport';
 import { readEntryList } from './local';
+import { decodeUtf8 } from './yaml';
 import type { CatalogReadResult } from './types';
 
 /** Redirects followed, each checked like the first URL. */
@@ -98,11 +99,7 @@ async function readBody(response: Response, shown: string, options: { timeoutMs:
     if (error instanceof UrlError) throw error;
     throw new UrlError(`${shown}: ${signal.aborted ? `no complete answer within ${options.timeoutMs} ms` : describeFetchError(error, options.timeoutMs)}`);
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new UrlError(`${shown}: the catalog is not valid UTF-8`);
-  }
+  return decodeUtf8(Buffer.concat(chunks), shown);
 }
 
 function describeFetchError(error: unknown, timeoutMs: number): string {

@@ -28,7 +28,7 @@ export function parseCatalogYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const line = (node: Node | null | undefined) => lineCounter.linePos(node?.range?.[0] ?? 0).line;
   const error = (node: Node | null | undefined, key: string, message: string) =>
-    new CatalogFileError(`${file}:${line(node)}: ${key ? `${key}: ` : ''}${message}`);
+    new CatalogFileError(`${file}:${line(node)}: ${key ? `${printable(key)}: ` : ''}${message}`);
   checkFlowDepth(text, file);
   // Unique keys are checked in the walk below, with the key's line.
   const documents = YAML.parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -191,9 +191,25 @@ export class MapReader {
   }
 }
 
+/** A key as it can be shown on one line: quoted when it holds control or non-ASCII characters, cut at 100. */
+export function printable(key: string): string {
+  const cut = key.length > 100 ? `${key.slice(0, 100)}…` : key;
+  return /^[\x20-\x7e]*$/.test(cut) ? cut : JSON.stringify(cut);
+}
+
+/** Catalog files are UTF-8; anything else is refused rather than read with replacement characters. */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CatalogFileError(`${file}: not valid UTF-8`);
+  }
+}
+
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
+  if (ArrayBuffer.isView(value)) return 'binary data';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)?.slice(0, 60)}`;
 }
