@@ -78,6 +78,7 @@ export function createProgram(): Command {
     .option('--backend <path>', 'the built backend to run (./devportal start passes .devportal/backend/packages/backend)', 'packages/backend')
     .option('--port <port>', "the backend's port: checked to be free, and polled for readiness (default: backend.listen.port of the config files, else 7007)")
     .option('--host <host>', 'the interface the backend listens on, for the port check')
+    .option('--install-timeout <seconds>', 'stop the plugin installer after this long; a first start then fails, a restart goes on with the previous plugins', '900')
     .option('--max-restarts <n>', 'stop with an error after more than this many restarts within --restart-window', '5')
     .option('--restart-window <seconds>', 'the window --max-restarts counts in', '120')
     .action(async (...args) => (await import('./commands/run')).runCommand(...(args as [any])));

@@ -14,6 +14,7 @@ interface RunOptions {
   host?: string;
   maxRestarts: string;
   restartWindow: string;
+  installTimeout: string;
 }
 
 /**
@@ -39,6 +40,7 @@ export async function runCommand(options: RunOptions) {
     port,
     host: options.host,
     configCheckArgs,
+    installTimeoutMs: positiveInt(options.installTimeout, '--install-timeout') * 1000,
     maxRestarts: positiveInt(options.maxRestarts, '--max-restarts'),
     restartWindowMs: positiveInt(options.restartWindow, '--restart-window') * 1000,
     log: line => process.stderr.write(`devportal: ${line}\n`),

@@ -49,6 +49,7 @@ record('backend ' + JSON.stringify({ pid: process.pid, nodeEnv: process.env.NODE
 if (step === 'restart') process.exit(75);
 // An apply whose next install fails (a registry went away meanwhile).
 if (step === 'restart, installer breaks') { fs.writeFileSync(path.join(dir, 'installer-fails'), ''); process.exit(75); }
+if (step === 'restart, installer hangs') { fs.writeFileSync(path.join(dir, 'installer-hangs'), ''); process.exit(75); }
 if (step === 'crash') process.exit(3);
 if (step === 'exit 0') process.exit(0);
 if (step === 'exit 143') process.exit(143);
@@ -106,6 +107,7 @@ async function harness(script: string[], overrides: Partial<SuperviseOptions> = 
       configs: [path.join(dir, 'app-config.yaml'), path.join(dir, 'app-config.local.yaml')],
       backend: [process.execPath, path.join(dir, 'backend.js')],
       port,
+      installTimeoutMs: 60_000,
       maxRestarts: 5,
       restartWindowMs: 60_000,
       env: { ...process.env, FAKE_DIR: dir, FAKE_PORT: String(port), ...env },
@@ -215,6 +217,21 @@ describe('supervise', () => {
     fs.writeFileSync(path.join(h.dir, 'config-bad'), '');
     await expect(supervise(h.options)).resolves.toBe(1);
     expect(h.calls()).toEqual([`config check ${JSON.stringify(['--port', '1', '--config', h.options.configs[0], '--config', h.options.configs[1]])}`]);
+  });
+
+  it('stops an installer that does not finish in time: fatal at the first start, not on a restart', async () => {
+    const first = await harness(['serve'], { installTimeoutMs: 300 });
+    fs.writeFileSync(path.join(first.dir, 'installer-hangs'), '');
+    await expect(supervise(first.options)).resolves.toBe(1);
+    expect(first.lines).toContain('error: the plugin installer did not finish within 0 s; stopped it');
+    expect(backendRuns(first)).toHaveLength(0);
+
+    const later = await harness(['restart, installer hangs', 'serve'], { installTimeoutMs: 1000 });
+    const done = supervise(later.options);
+    await until('readiness after the restart', () => later.lines.some(l => l.startsWith('DevPortal is ready')));
+    expect(later.lines).toContain('warning: dynamic plugin installation failed; starting again with the previous plugins');
+    later.signals.emit('SIGTERM');
+    await expect(done).resolves.toBe(0);
   });
 
   it('a signal during the installer stops it and starts no backend', async () => {

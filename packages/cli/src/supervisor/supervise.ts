@@ -30,6 +30,12 @@ export interface SuperviseOptions {
   host?: string;
   /** Extra arguments for `config check` (e.g. `--port`, `--host`). */
   configCheckArgs?: string[];
+  /**
+   * An installer still running after this long is stopped and counts as
+   * failed: a registry that never answers, or an installer that keeps a
+   * handle open after its work, must not keep the portal down for good.
+   */
+  installTimeoutMs: number;
   /** More than this many restarts within `restartWindowMs` stops the supervisor. */
   maxRestarts: number;
   restartWindowMs: number;
@@ -65,11 +71,24 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   signals.on('SIGINT', onInt);
   signals.on('SIGTERM', onTerm);
 
-  const run = async (argv: string[], childEnv = env) => {
-    current = start(argv, childEnv);
+  const run = async (argv: string[], timeoutMs?: number) => {
+    const started = start(argv, env);
+    current = started;
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            started.child.kill('SIGTERM');
+            setTimeout(() => started.child.kill('SIGKILL'), 5_000).unref();
+          }, timeoutMs);
     try {
-      return await current.exited;
+      const status = await started.exited;
+      if (timedOut) log(`error: the plugin installer did not finish within ${Math.round(timeoutMs! / 1000)} s; stopped it`);
+      return timedOut ? 1 : status;
     } finally {
+      clearTimeout(timer);
       current = undefined;
     }
   };
@@ -81,7 +100,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     for (let round = 0; ; round++) {
       if (installerArgs) {
         log(`installing dynamic plugins from ${path.basename(options.pluginsConfig!)}`);
-        const status = await run([...options.cli, ...installerArgs]);
+        const status = await run([...options.cli, ...installerArgs], options.installTimeoutMs);
         if (stopSignal) return stoppedStatus();
         if (status !== 0) {
           if (round === 0) {
