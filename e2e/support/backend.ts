@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { freePort, waitFor } from './ports.ts';
 
 export const repoRoot = process.env.DEVPORTAL_ROOT ?? path.resolve(import.meta.dirname, '../..');
-const backendEntry =
+export const backendEntry =
   process.env.DEVPORTAL_BACKEND_ENTRY ?? path.join(repoRoot, '.devportal/backend/packages/backend');
 
 export interface StartedBackend {
@@ -128,13 +128,13 @@ function installBundledPlugins(dataDir: string): string {
   return path.join(root, 'app-config.dynamic-plugins.yaml');
 }
 
-function writeConfig(dir: string, name: string, config: Record<string, unknown>) {
+export function writeConfig(dir: string, name: string, config: Record<string, unknown>) {
   const file = path.join(dir, `app-config.${name}.yaml`);
   fs.writeFileSync(file, stringify(config));
   return file;
 }
 
-async function stopProcess(child: ChildProcess, exited: Promise<number | null>) {
+export async function stopProcess(child: ChildProcess, exited: Promise<number | null>) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   // The backend exits within 5 s of SIGTERM (e2e/integration/shutdown.test.ts);
