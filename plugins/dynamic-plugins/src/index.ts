@@ -4,7 +4,8 @@
  * extension manifests, and RHDH's `dynamicPlugins.frontend` wiring for
  * legacy plugins. The app adds `dynamicFrontendFeaturesLoader()` to its
  * features; its layout and sidebar read the loader's state through the APIs
- * below.
+ * below. The loader's plugin also holds the admin Plugins page
+ * (`/plugins`); the sidebar shows its nav item to admins only (`AdminOnly`).
  *
  * @packageDocumentation
  */
@@ -15,3 +16,6 @@ export { byPriorityThenTitle, menuOrderApiRef, type MenuGroup, type MenuOrderApi
 export { fetchRemotes } from './remotes/remotes';
 export { FailurePanel } from './ui/FailurePanel';
 export { PluginBoundary, PluginErrorPanel } from './ui/PluginBoundary';
+export { AdminOnly, useAdminState, type AdminState } from './marketplace/admin';
+export { MarketplaceClient, MarketplaceError, marketplaceApiRef, type CatalogFilter, type CatalogPage, type MarketplaceApi, type PluginsOverview, type Whoami } from './marketplace/api';
+export { PLUGINS_PAGE_ID, pluginsPageRouteRef } from './marketplace/extensions';

@@ -74,3 +74,32 @@ describe('dynamicFrontendFeaturesLoader', () => {
     expect(features.some(f => (f as { pluginId?: string }).pluginId === 'app')).toBe(true);
   });
 });
+
+describe('the admin Plugins page', () => {
+  beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => {}));
+  const ids = (features: FrontendFeature[]) =>
+    (features.find(f => (f as { id?: string }).id === 'dynamic-plugins') as unknown as { extensions: ExtensionLike[] }).extensions.map(e => e.id);
+
+  it('joins the app when the remotes list cannot be fetched', async () => {
+    const { features } = await load({}, jest.fn(async () => ({ ok: false, status: 503 })) as unknown as typeof fetch);
+    expect(ids(features)).toEqual(expect.arrayContaining(['page:dynamic-plugins/plugins', 'api:dynamic-plugins/marketplace']));
+  });
+
+  it('joins the app when loading the remotes throws', async () => {
+    let isolatedLoader: typeof dynamicFrontendFeaturesLoader = dynamicFrontendFeaturesLoader;
+    jest.isolateModules(() => {
+      jest.doMock('./rhdh/config', () => ({
+        ...jest.requireActual('./rhdh/config'),
+        readWiring: () => {
+          throw new Error('an unexpected bug');
+        },
+      }));
+      isolatedLoader = require('./loader').dynamicFrontendFeaturesLoader;
+    });
+    const loader = isolatedLoader({ fetch: answering([]) }) as unknown as { loader(deps: { config: ConfigReader }): Promise<FrontendFeature[]> };
+    const features = await loader.loader({ config: new ConfigReader({ backend: { baseUrl: 'http://portal' } }) });
+    expect(ids(features)).toContain('page:dynamic-plugins/plugins');
+    // The fallback home takes / as when no plugin provides one.
+    expect(features.some(f => (f as { $$type?: string }).$$type === '@backstage/FrontendModule')).toBe(true);
+  });
+});

@@ -53,7 +53,14 @@ export function dynamicFrontendFeaturesLoader(options: DynamicFrontendFeaturesLo
     async loader({ config }) {
       const remotesClient = new DynamicPluginsClient({ backendBaseUrl: config.getString('backend.baseUrl'), fetch: options.fetch });
       const state: DynamicPluginsState = { failures: new PluginFailures(), menuOrder: new MenuOrder(), remotes: remotesClient };
-      const features = await loadFeatures(config, state, remotesClient);
+      // Whatever goes wrong loading remotes, the APIs and the admin Plugins
+      // page still join the app: they are how an admin repairs it.
+      let features: Feature[] = [fallbackHomeModule];
+      try {
+        features = await loadFeatures(config, state, remotesClient);
+      } catch (error) {
+        state.failures.record({ packageName: 'all dynamic frontend plugins', message: firstLine(error) });
+      }
       return [...features, dynamicPluginsApisPlugin(state)];
     },
   });
