@@ -1,8 +1,8 @@
 import type { CatalogEntry } from '@devportal/plugin-dynamic-plugins-common';
 
 /**
- * Where the marketplace reads catalog entries from (`dynamicPlugins.catalog`
- * sources in config). Relative paths are resolved against `baseDir`.
+ * Where the marketplace reads catalog entries from (the backend takes the
+ * list from its config). Relative paths are resolved against `baseDir`.
  */
 export type CatalogSource =
   /** A folder of DevPortal index files, one `<id>.yaml` per plugin (docs/plugins/catalog-format.md). */
