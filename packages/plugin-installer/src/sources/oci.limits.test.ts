@@ -122,6 +122,26 @@ describe('caps on OCI images', () => {
     expect(sent).toBeLessThan(16 * 1024 ** 2);
   });
 
+  it('refuses a platform manifest whose index entry declares it over --max-oci-manifest-size, without asking for it', async () => {
+    const child = `sha256:${'c'.repeat(64)}`;
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: child, size: 10_000_000, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
+    });
+    registry.route('/v2/limits/index/manifests/1.0.0', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(index);
+    });
+    const result = await workspace(`  - package: oci://${registry.host}/limits/index:1.0.0!${FOLDER}\n`).install();
+    expect(result.plugins[0].error).toEqual({
+      code: 'OCI_MANIFEST_TOO_LARGE',
+      message: `manifest oci://${registry.host}/limits/index:1.0.0 (linux/amd64) is 10000000 bytes, over the limit of 4194304 bytes for a manifest (raise it with --max-oci-manifest-size)`,
+    });
+    expect(registry.requests.filter(r => r.includes(child))).toEqual([]);
+  });
+
   it('refuses a limit that is not a positive whole number', async () => {
     await expect(workspace(image('limits/ok'), { maxOciLayers: 0 }).install()).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
   });
