@@ -15,7 +15,7 @@ import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import MenuIcon from '@material-ui/icons/Menu';
 import SearchIcon from '@material-ui/icons/Search';
-import { byPriorityThenTitle, menuOrderApiRef } from '@devportal/plugin-dynamic-plugins';
+import { AdminOnly, byPriorityThenTitle, menuOrderApiRef, PLUGINS_PAGE_ID } from '@devportal/plugin-dynamic-plugins';
 import { SidebarLogo } from './SidebarLogo';
 
 /** An icon by name, from the app's icons (those of dynamic plugins' `appIcons` included). */
@@ -80,6 +80,8 @@ export const sidebarContent = NavContentBlueprint.make({
       // These have dedicated widgets below instead of plain links.
       navItems.take('page:search');
       navItems.take('page:notifications');
+      // The admin Plugins page: listed for admins only (the page itself also refuses others).
+      const pluginsItem = navItems.take(PLUGINS_PAGE_ID);
       return (
         <Sidebar>
           <SidebarLogo />
@@ -103,6 +105,11 @@ export const sidebarContent = NavContentBlueprint.make({
           <NotificationsSidebarItem />
           <SidebarDivider />
           <SidebarGroup label="Settings" icon={<UserSettingsSignInAvatar />} to="/settings">
+            {pluginsItem && (
+              <AdminOnly>
+                <NavLink item={pluginsItem} />
+              </AdminOnly>
+            )}
             {take('page:user-settings')}
           </SidebarGroup>
         </Sidebar>
