@@ -49,7 +49,6 @@ export function ConfigureDialog({ plugin, onClose, onSave }: ConfigureDialogProp
           rows={14}
           value={text}
           onChange={setText}
-          style={{ fontFamily: 'monospace' }}
         />
         {error && (
           <Text as="p" role="alert" color="danger">
