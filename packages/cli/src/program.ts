@@ -26,7 +26,24 @@ export function createProgram(): Command {
     .option('--max-entry-size <bytes>', 'largest file accepted in a plugin archive', process.env.MAX_ENTRY_SIZE ?? '40000000')
     .option('--max-config-size <bytes>', 'largest dynamic-plugins.yaml (and included file) read', '4194304')
     .option('--allow-plugin-config-key <key>', "let pluginConfig set this reserved key (backend, auth, permission, devportal, ...) and its subkeys; logged (repeatable)", collect, [])
+    .option('--max-archive-size <bytes>', 'largest total extracted from one plugin archive (default 500000000)')
+    .option('--max-npm-tarball-size <bytes>', 'largest npm tarball downloaded (default 200000000)')
+    .option('--max-oci-layers <n>', 'most layers in one OCI image (default 64)')
+    .option('--max-oci-layer-size <bytes>', 'largest OCI layer downloaded (default 500000000)')
+    .option('--max-oci-image-size <bytes>', "largest sum of one OCI image's layers (default 1000000000)")
+    .option('--max-oci-manifest-size <bytes>', 'largest OCI manifest or index (default 4194304)')
+    .option('--require-oci-digest', 'refuse oci:// references without an @sha256: digest')
+    .option('--app-config <file>', "the portal's app-config files (repeatable): apply the marketplace generation stored in the database they configure", collect, [])
+    .option('--layer <file>', 'a marketplace layer file to apply over --config (what the backend passes when it applies)')
     .action(async (...args) => (await import('./commands/install')).installCommand(...(args as [any])));
+
+  plugins
+    .command('state')
+    .description('Print dynamic-plugins.yaml with the marketplace generation folded in, ready to commit to Git')
+    .option('--config <file>', 'the dynamic plugins configuration (the base)', 'dynamic-plugins.yaml')
+    .option('--app-config <file>', "the portal's app-config files (repeatable): where the database is configured", collect, [])
+    .option('--generation <n>', 'a generation other than the one a start installs')
+    .action(async (...args) => (await import('./commands/state')).stateCommand(...(args as [any])));
 
   plugins
     .command('list')

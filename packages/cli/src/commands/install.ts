@@ -19,6 +19,10 @@ interface InstallCommandOptions {
   maxOciImageSize?: string;
   maxOciManifestSize?: string;
   requireOciDigest?: boolean;
+  /** The backend's app-config files: the marketplace layer is read from the database they configure. */
+  appConfig?: string[];
+  /** A marketplace layer file to apply over --config (what an apply from the backend passes). */
+  layer?: string;
 }
 
 /**
@@ -30,7 +34,9 @@ export async function installCommand(options: InstallCommandOptions) {
   const quiet = options.json || !process.stderr.isTTY;
   let outcome: InstallOutcome;
   try {
+    const layerFile = options.layer ? path.resolve(options.layer) : await desiredLayerFile(options, quiet);
     outcome = await installPlugins({
+      layerFile,
       configFile: path.resolve(options.config),
       root: path.resolve(options.root),
       concurrency: positiveInt(options.concurrency, '--concurrency'),
@@ -73,6 +79,19 @@ export async function installCommand(options: InstallCommandOptions) {
     process.stderr.write(`devportal: plugins: ${summary}\n`);
   }
   if (!outcome.ok) process.exitCode = 1;
+}
+
+/** The stored generation's layer, written where the installer reads it; undefined before the first apply. */
+async function desiredLayerFile(options: InstallCommandOptions, quiet: boolean | undefined): Promise<string | undefined> {
+  if (!options.appConfig?.length) return undefined;
+  const { withDesiredState } = await import('../desiredState');
+  const { writeLayerFile } = await import('@devportal/plugin-dynamic-plugins-node');
+  return withDesiredState(options.appConfig, async store => {
+    const generation = await store?.desiredGeneration();
+    if (!generation) return undefined;
+    if (!quiet) process.stderr.write(`  marketplace: generation ${generation.id} (${generation.layer.length} entries over ${path.basename(options.config)})\n`);
+    return writeLayerFile(path.resolve(options.root), generation);
+  });
 }
 
 /** A flag without a default in the program: absent means the installer's own limit. */

@@ -1,3 +1,4 @@
-export { DesiredStateStore, ApplyRunningError, type KeyedLayerEntry } from './store';
+export { DesiredStateStore, ApplyRunningError, type KeyedLayerEntry, type StoredGeneration } from './store';
 export { applyChange, diffEffective, layerDocument, type BaseEntryInfo, type EffectivePlugin } from './layer';
 export { migrateDesiredState } from './migrations';
+export { LAYER_FOLDER, layerFilePath, writeLayerFile } from './layerFile';

@@ -14,6 +14,9 @@ import { APPLY_LOCK_TABLE, CHANGES_TABLE, GENERATIONS_TABLE, hasDesiredState, mi
 /** A layer entry with the plugin key the installer gives its package. */
 export type KeyedLayerEntry = LayerEntry & { key: string };
 
+/** A generation as stored: its layer entries carry their keys. */
+export type StoredGeneration = Generation & { layer: KeyedLayerEntry[] };
+
 /** Thrown when an apply is asked for while another one holds the lock. */
 export class ApplyRunningError extends Error {
   constructor(readonly generation: number) {
@@ -116,7 +119,7 @@ export class DesiredStateStore {
     rollbackOf?: number;
     holder: string;
     lockMs: number;
-  }): Promise<Generation> {
+  }): Promise<StoredGeneration> {
     return this.db.transaction(async tx => {
       const now = Date.now();
       const lock = await tx(APPLY_LOCK_TABLE).where({ id: 1 }).first();
@@ -191,13 +194,13 @@ export class DesiredStateStore {
     });
   }
 
-  async getGeneration(id: number): Promise<Generation | undefined> {
+  async getGeneration(id: number): Promise<StoredGeneration | undefined> {
     const row: GenerationRow | undefined = await this.db(GENERATIONS_TABLE).where({ id }).first();
     return row ? toGeneration(row) : undefined;
   }
 
   /** The running apply's generation, if the lock is held and not expired. */
-  async applying(): Promise<Generation | undefined> {
+  async applying(): Promise<StoredGeneration | undefined> {
     const lock = await this.db(APPLY_LOCK_TABLE).where({ id: 1 }).first();
     if (!lock || Number(lock.expires_at) <= Date.now()) return undefined;
     return this.getGeneration(lock.generation);
@@ -208,7 +211,7 @@ export class DesiredStateStore {
    * apply got as far as installing it (its restart is what completes it).
    * Undefined before the first apply: the base file alone is the desired state.
    */
-  async desiredGeneration(): Promise<Generation | undefined> {
+  async desiredGeneration(): Promise<StoredGeneration | undefined> {
     const row: GenerationRow | undefined = await this.db(GENERATIONS_TABLE)
       .where({ state: 'serving' })
       .orWhere(q => q.where({ state: 'applying' }).whereIn('stage', INSTALLED_STAGES))
@@ -231,7 +234,7 @@ function toChange(row: ChangeRow): PendingChange {
   };
 }
 
-function toGeneration(row: GenerationRow): Generation & { layer: KeyedLayerEntry[] } {
+function toGeneration(row: GenerationRow): StoredGeneration {
   return {
     id: Number(row.id),
     state: row.state,

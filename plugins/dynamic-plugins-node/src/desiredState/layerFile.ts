@@ -1,0 +1,29 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { layerDocument } from './layer';
+import type { KeyedLayerEntry } from './store';
+
+/**
+ * Where a generation's layer is written for the installer: inside the
+ * plugins root (the one place the container can always write), in a dot
+ * folder the installer never touches. The name carries the generation, so
+ * an apply and the next start install from the same path and the start is a
+ * no-op.
+ */
+export const LAYER_FOLDER = '.devportal-marketplace';
+
+export function layerFilePath(root: string, generation: number): string {
+  return path.join(root, LAYER_FOLDER, `layer-${generation}.yaml`);
+}
+
+/** Writes a generation's layer as a dynamic-plugins.yaml `plugins:` list; returns its path. */
+export async function writeLayerFile(root: string, generation: { id: number; layer: KeyedLayerEntry[] }): Promise<string> {
+  const file = layerFilePath(root, generation.id);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const text = `# Generation ${generation.id} of the marketplace layer, written from the database; do not edit.\n${YAML.stringify(layerDocument(generation.layer))}`;
+  const temp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temp, text);
+  await fs.rename(temp, file);
+  return file;
+}
