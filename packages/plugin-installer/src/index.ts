@@ -46,6 +46,15 @@ export async function resolvePluginConfig(
   return (await import('./config/layers')).resolvePluginConfig(configFile, options);
 }
 
+/** Resolves a spec to what Install pins: exact npm version + integrity, or an OCI image by digest. */
+export async function pinPackage(
+  spec: string,
+  options: import('./pin').PinOptions,
+): Promise<import('./pin').PinnedPackage> {
+  return (await import('./pin')).pinPackage(spec, options);
+}
+export type { PinnedPackage, PinOptions } from './pin';
+
 /** `dynamic-plugins.yaml` with a marketplace layer folded in, comments kept: text to commit back to Git. */
 export async function renderEffectiveConfig(
   baseFile: string,

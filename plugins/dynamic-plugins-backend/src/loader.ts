@@ -8,7 +8,13 @@ import {
   createServiceFactory,
   type BackendFeature,
 } from '@backstage/backend-plugin-api';
-import { DYNAMIC_PLUGINS_PLUGIN_ID, REMOTES_MOUNT, type HostVersions } from '@devportal/plugin-dynamic-plugins-common';
+import {
+  DYNAMIC_PLUGINS_PLUGIN_ID,
+  REMOTES_MOUNT,
+  type DynamicPluginStatus,
+  type HostVersions,
+} from '@devportal/plugin-dynamic-plugins-common';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   dynamicPluginsServiceRef,
   installDynamicPluginResolution,
@@ -53,10 +59,12 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
     };
     // Config schemas of the dynamic plugins that loaded, which the app
     // serves with its own (read when the app plugin starts).
+    const hostRequire = createRequire(require.main?.filename ?? __filename);
+    const host = hostVersions(hostRequire);
     const backendSchemas: PluginSchemas[] = [];
     const features: BackendFeature[] = [
       createServiceFactory({ service: dynamicPluginsServiceRef, deps: {}, factory: () => service }),
-      routesPlugin(frontend),
+      routesPlugin(frontend, root, () => status.list(), host),
       appConfigSchemaModule(() => [...backendSchemas, ...frontend.schemasAtStart]),
     ];
     if (!root) return features;
@@ -67,12 +75,11 @@ export const dynamicPluginsLoader = createBackendFeatureLoader({
     }
     await frontend.current();
 
-    const hostRequire = createRequire(require.main?.filename ?? __filename);
     const loaded = await loadBackendPlugins({
       root,
       state,
       config,
-      host: hostVersions(hostRequire),
+      host,
       ignoreCompatibility: new Set(config.getOptionalStringArray('dynamicPlugins.backend.ignoreCompatibility') ?? []),
       timeoutMs: config.getOptionalNumber('dynamicPlugins.backend.initTimeoutMs') ?? 30_000,
       status,
@@ -98,7 +105,7 @@ function hostVersions(hostRequire: NodeRequire): HostVersions {
 }
 
 /** `/api/dynamic-plugins/*` and, outside /api, the remotes server's contract path. */
-function routesPlugin(frontend: FrontendPlugins) {
+function routesPlugin(frontend: FrontendPlugins, root: string | undefined, status: () => DynamicPluginStatus[], host: HostVersions) {
   return createBackendPlugin({
     pluginId: DYNAMIC_PLUGINS_PLUGIN_ID,
     register(env) {
@@ -109,9 +116,22 @@ function routesPlugin(frontend: FrontendPlugins) {
           permissions: coreServices.permissions,
           rootHttpRouter: coreServices.rootHttpRouter,
           dynamicPlugins: dynamicPluginsServiceRef,
+          config: coreServices.rootConfig,
+          database: coreServices.database,
+          auditor: coreServices.auditor,
+          lifecycle: coreServices.lifecycle,
+          logger: coreServices.logger,
+          signals: signalsServiceRef,
         },
-        async init({ httpAuth, httpRouter, permissions, rootHttpRouter, dynamicPlugins }) {
+        async init({ httpAuth, httpRouter, permissions, rootHttpRouter, dynamicPlugins, config, database, auditor, lifecycle, logger, signals }) {
           httpRouter.use(createDynamicPluginsRouter({ httpAuth, permissions, dynamicPlugins }));
+          if (root) {
+            // The marketplace needs a root to install into; without one the portal runs its static plugins only.
+            const { setUpMarketplace } = await import('./marketplace');
+            httpRouter.use(
+              await setUpMarketplace({ config, root, database, auditor, signals, lifecycle, logger, host, httpAuth, permissions, status }),
+            );
+          }
           rootHttpRouter.use(REMOTES_MOUNT, createRemotesRouter(() => frontend.current()));
         },
       });

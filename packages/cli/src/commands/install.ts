@@ -23,6 +23,7 @@ interface InstallCommandOptions {
   appConfig?: string[];
   /** A marketplace layer file to apply over --config (what an apply from the backend passes). */
   layer?: string;
+  progress?: boolean;
 }
 
 /**
@@ -31,7 +32,8 @@ interface InstallCommandOptions {
  * unless everything succeeded.
  */
 export async function installCommand(options: InstallCommandOptions) {
-  const quiet = options.json || !process.stderr.isTTY;
+  // Per-plugin lines go to a terminal, or wherever --progress asks (the backend's apply reads them).
+  const quiet = !options.progress && (options.json || !process.stderr.isTTY);
   let outcome: InstallOutcome;
   try {
     const layerFile = options.layer ? path.resolve(options.layer) : await desiredLayerFile(options, quiet);
