@@ -53,6 +53,31 @@ describe('admin-only plugin endpoints', () => {
     assert.deepEqual(other, { userEntityRef: 'user:default/guest', isAdmin: false });
   });
 
+  it('refuses every marketplace route to a non-admin with 403, and changes nothing', async () => {
+    const token = await signInAsGuest(asNonAdmin.baseUrl);
+    const send = (method: string, route: string, body?: unknown) =>
+      fetch(`${asNonAdmin.baseUrl}/api/dynamic-plugins${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const writes: Array<[string, string, unknown?]> = [
+      ['POST', '/changes', { action: 'install', package: '@acme/x@1.0.0', integrity: 'sha512-x' }],
+      ['POST', '/changes', { action: 'configure', package: '@acme/x', pluginConfig: {} }],
+      ['DELETE', '/changes/1'],
+      ['POST', '/apply'],
+      ['POST', '/generations/1/rollback'],
+    ];
+    const reads = ['/plugins', '/catalog', '/catalog/home', '/changes', '/generations', '/generations/1', '/effective'];
+    for (const [method, route, body] of [...writes, ...reads.map(r => ['GET', r] as [string, string])]) {
+      const res = await send(method, route, body);
+      assert.equal(res.status, 403, `${method} ${route}`);
+      assert.equal((await res.json()).error.name, 'NotAllowedError');
+    }
+    const admin = await signInAsGuest(asAdmin.baseUrl);
+    assert.equal((await fetch(`${asAdmin.baseUrl}/api/dynamic-plugins/changes`, { headers: { authorization: `Bearer ${admin}` } })).status, 200);
+  });
+
   it('refuses the endpoint without any token', async () => {
     const res = await fetch(`${asAdmin.baseUrl}/api/dynamic-plugins/installed`);
     assert.equal(res.status, 401);
