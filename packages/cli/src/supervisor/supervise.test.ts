@@ -23,6 +23,7 @@ if (args.includes('--help')) {
 }
 const step = args.slice(0, 2).join(' ');
 record(step + ' ' + JSON.stringify(args.slice(2)));
+if (step === 'plugins install') record('installer {"pid":' + process.pid + '}');
 if (step === 'plugins install') {
   if (fs.existsSync(path.join(dir, 'installer-hangs'))) setInterval(() => {}, 1000);
   else {
@@ -83,8 +84,25 @@ interface Harness {
   options: SuperviseOptions;
 }
 
+const dirs: string[] = [];
+
+// A failed test can leave a fake backend serving; later runs must not find it.
+afterEach(() => {
+  for (const dir of dirs.splice(0)) {
+    const log = fs.readFileSync(path.join(dir, 'calls.log'), 'utf8');
+    for (const [, pid] of log.matchAll(/"pid":(\d+)/g)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Gone already, as it should be.
+      }
+    }
+  }
+});
+
 async function harness(script: string[], overrides: Partial<SuperviseOptions> = {}, env: Record<string, string> = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-supervise-'));
+  dirs.push(dir);
   const root = path.join(dir, 'root');
   fs.mkdirSync(root);
   fs.writeFileSync(path.join(dir, 'cli.js'), FAKE_CLI);
@@ -99,7 +117,11 @@ async function harness(script: string[], overrides: Partial<SuperviseOptions> = 
     root,
     signals,
     lines,
-    calls: () => fs.readFileSync(path.join(dir, 'calls.log'), 'utf8').split('\n').filter(Boolean),
+    calls: () =>
+      fs
+        .readFileSync(path.join(dir, 'calls.log'), 'utf8')
+        .split('\n')
+        .filter(line => line && !line.startsWith('installer {')),
     options: {
       cli: [process.execPath, path.join(dir, 'cli.js')],
       pluginsConfig: path.join(dir, 'dynamic-plugins.yaml'),

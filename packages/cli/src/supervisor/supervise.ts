@@ -98,6 +98,8 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     const installerArgs = options.pluginsConfig ? await installerArguments(options, env) : undefined;
     const restarts: number[] = [];
     for (let round = 0; ; round++) {
+      // A signal that came while no child was running (the --help probe).
+      if (stopSignal) return stoppedStatus();
       if (installerArgs) {
         log(`installing dynamic plugins from ${path.basename(options.pluginsConfig!)}`);
         const status = await run([...options.cli, ...installerArgs], options.installTimeoutMs);
@@ -119,7 +121,6 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
       if (stopSignal) return stoppedStatus();
       if (checked !== 0) return 1;
 
-      if (stopSignal) return stoppedStatus();
       log(round === 0 ? `starting on http://localhost:${options.port}` : `starting again on http://localhost:${options.port}`);
       const backend = start([...options.backend, ...configArgs], { ...env, NODE_ENV: 'production' });
       current = backend;
