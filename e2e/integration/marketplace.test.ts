@@ -25,6 +25,7 @@ let npm: StartedVerdaccio;
 let upstream: http.Server;
 let upstreamPort: number;
 let proxyVersion: string;
+const FUTURE = '@fixture/built-for-the-future';
 
 before(async () => {
   npm = await startVerdaccio();
@@ -38,6 +39,12 @@ before(async () => {
     ).toString(),
   );
   proxyVersion = published.packages[0].version;
+  // A backend plugin that declares a Backstage newer than the host's.
+  await npm.publish({
+    name: FUTURE,
+    version: '1.0.0',
+    packageJson: { backstage: { role: 'backend-plugin', pluginId: 'future' }, devportal: { compatibility: { backstage: '9.0.0' } } },
+  });
   upstream = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ upstream: true, path: req.url })));
   await new Promise<void>(resolve => upstream.listen(0, '127.0.0.1', resolve));
   upstreamPort = (upstream.address() as { port: number }).port;
@@ -219,6 +226,27 @@ for (const database of ['sqlite', 'postgres'] as const) {
       // The staged change stays, so the admin can fix or discard it.
       const { changes } = (await api('GET', '/changes')).body;
       assert.equal(changes.length, 1);
+      assert.equal((await api('DELETE', `/changes/${changes[0].id}`)).status, 204);
+    });
+
+    it('refuses an incompatible backend plugin at apply, and keeps the running generation', async () => {
+      const serving = (await api('GET', '/generations')).body.generations.find((g: any) => g.state === 'serving').id;
+      assert.equal((await api('POST', '/changes', { action: 'install', package: `${FUTURE}@1.0.0` })).status, 201);
+      const restarts = portal.count('restarting to apply the plugin changes');
+      const res = await api('POST', '/apply');
+      const failed = await waitFor(
+        'the failed generation',
+        async () => {
+          const g = (await api('GET', `/generations/${res.body.generation}`)).body;
+          return g.state === 'failed' ? g : undefined;
+        },
+        60_000,
+      );
+      assert.match(failed.reason, /built-for-the-future@1\.0\.0: was built for Backstage 9\.0\.0, newer than the host's/);
+      assert.equal(portal.count('restarting to apply the plugin changes'), restarts);
+      assert.equal((await api('GET', '/generations')).body.generations.find((g: any) => g.state === 'serving').id, serving);
+      assert.ok(!fs.readdirSync(path.join(dataDir, 'dynamic-plugins-root')).some(f => f.includes('built-for-the-future')));
+      const { changes } = (await api('GET', '/changes')).body;
       assert.equal((await api('DELETE', `/changes/${changes[0].id}`)).status, 204);
     });
 

@@ -36,6 +36,7 @@ export function createProgram(): Command {
     .option('--app-config <file>', "the portal's app-config files (repeatable): apply the marketplace generation stored in the database they configure", collect, [])
     .option('--layer <file>', 'a marketplace layer file to apply over --config (what the backend passes when it applies)')
     .option('--progress', 'print one line per plugin on stderr even with --json or without a terminal')
+    .option('--refuse-incompatible', 'fail the install (nothing switched) when a backend package declares a Backstage it cannot run on')
     .action(async (...args) => (await import('./commands/install')).installCommand(...(args as [any])));
 
   plugins

@@ -43,6 +43,17 @@ async function tarball(file: string, name: string) {
 }
 
 describe('installPlugins', () => {
+  it('refuses a package the vet check rejects, before anything is switched', async () => {
+    const ws = workspace('plugins:\n  - package: ./plugins/local-a\n');
+    localPlugin(path.join(ws.dir, 'plugins/local-a'), 'local-a');
+    expect((await ws.install()).ok).toBe(true);
+    localPlugin(path.join(ws.dir, 'plugins/local-a'), 'local-a', '2.0.0');
+    const outcome = await installPlugins({ ...ws.options, vet: pkg => (pkg.version === '2.0.0' ? 'was built for Backstage 9.0.0' : undefined) });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.plugins[0].error).toEqual({ code: 'INCOMPATIBLE', message: './plugins/local-a: was built for Backstage 9.0.0' });
+    expect(JSON.parse(fs.readFileSync(path.join(ws.options.root, 'local-a/package.json'), 'utf8')).version).toBe('1.0.0');
+  });
+
   it('applies a layer file over the base, and installs the base alone again once the layer is gone', async () => {
     const ws = workspace('plugins:\n  - package: ./plugins/local-a\n  - package: ./plugins/local-b\n');
     localPlugin(path.join(ws.dir, 'plugins/local-a'), 'local-a');

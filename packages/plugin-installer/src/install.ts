@@ -34,6 +34,12 @@ export interface InstallOptions {
    * base's, so it can disable or reconfigure a bundled plugin by its key.
    */
   layerFile?: string;
+  /**
+   * Checks each fetched package (its package.json) before anything is
+   * switched: a reason fails that plugin as INCOMPATIBLE, and so the install.
+   * The marketplace refuses incompatible backend plugins this way.
+   */
+  vet?(packageJson: Record<string, unknown>): string | undefined;
   concurrency?: number;
   skipIntegrity?: boolean;
   insecureRegistries?: string[];
@@ -150,6 +156,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
       env,
       cache: new Map(),
       log,
+      vet: options.vet,
     };
     const previousRecords = previous?.plugins ?? {};
     const outcomes = await mapLimit(config.plugins, options.concurrency ?? 4, plugin =>

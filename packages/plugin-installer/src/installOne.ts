@@ -48,6 +48,11 @@ export async function installOne(
     await fs.rename(fetched.dir, target).catch(() => {
       throw new InstallError(`${plugin.package}: another plugin is also installed as ${fetched.record.folder}`, 'FOLDER_CLASH');
     });
+    if (settings.vet) {
+      const pkg = JSON.parse(await fs.readFile(path.join(target, 'package.json'), 'utf8'));
+      const problem = settings.vet(pkg);
+      if (problem) throw new InstallError(`${plugin.package}: ${problem}`, 'INCOMPATIBLE');
+    }
     settings.log(`${plugin.package}: installed ${fetched.record.name}@${fetched.record.version}`);
     return {
       ...base,

@@ -24,6 +24,7 @@ interface InstallCommandOptions {
   /** A marketplace layer file to apply over --config (what an apply from the backend passes). */
   layer?: string;
   progress?: boolean;
+  refuseIncompatible?: boolean;
 }
 
 /**
@@ -39,6 +40,7 @@ export async function installCommand(options: InstallCommandOptions) {
     const layerFile = options.layer ? path.resolve(options.layer) : await desiredLayerFile(options, quiet);
     outcome = await installPlugins({
       layerFile,
+      vet: options.refuseIncompatible ? await compatibilityVet() : undefined,
       configFile: path.resolve(options.config),
       root: path.resolve(options.root),
       concurrency: positiveInt(options.concurrency, '--concurrency'),
@@ -81,6 +83,30 @@ export async function installCommand(options: InstallCommandOptions) {
     process.stderr.write(`devportal: plugins: ${summary}\n`);
   }
   if (!outcome.ok) process.exitCode = 1;
+}
+
+/**
+ * Refuses a backend package the host cannot run, with the loader's own rule
+ * (`incompatibility`): the versions are this repository's (or image's), the
+ * same packages the backend runs with.
+ */
+async function compatibilityVet(): Promise<(pkg: Record<string, any>) => string | undefined> {
+  const { BACKEND_ROLES } = await import('@devportal/plugin-dynamic-plugins-common');
+  const { declaredCompatibility, incompatibility } = await import('@devportal/plugin-dynamic-plugins-node');
+  const fs = await import('node:fs');
+  const backstage = (() => {
+    try {
+      return JSON.parse(fs.readFileSync(path.resolve('backstage.json'), 'utf8')).version as string;
+    } catch {
+      return undefined;
+    }
+  })();
+  const host = { backstage, backendPluginApi: require('@backstage/backend-plugin-api/package.json').version as string };
+  return pkg => {
+    const role = pkg.backstage?.role;
+    if (!(BACKEND_ROLES as readonly string[]).includes(role)) return undefined;
+    return incompatibility(declaredCompatibility(pkg), host);
+  };
 }
 
 /** The stored generation's layer, written where the installer reads it; undefined before the first apply. */

@@ -42,6 +42,11 @@ export interface InstallSettings {
   /** Work shared by plugins of one run, e.g. an OCI image pulled once. */
   cache: Map<string, Promise<unknown>>;
   log(message: string): void;
+  /**
+   * Checks a fetched package before it can be switched in (its package.json);
+   * a reason refuses it as INCOMPATIBLE and the root keeps what it had.
+   */
+  vet?(packageJson: Record<string, unknown>): string | undefined;
 }
 
 /** A plugin with its spec narrowed to what one source fetches. */

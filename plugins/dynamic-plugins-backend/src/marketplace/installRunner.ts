@@ -34,6 +34,8 @@ export function runInstaller(options: {
     options.layerFile,
     '--json',
     '--progress',
+    // An apply must not switch in what the loader would refuse: the running generation stays.
+    '--refuse-incompatible',
     ...options.extraArgs,
   ];
   return new Promise(resolve => {
