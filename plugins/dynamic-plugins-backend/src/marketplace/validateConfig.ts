@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { Config } from '@backstage/config';
+import { ConfigReader, type Config } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import { readInstallState } from '@devportal/plugin-dynamic-plugins-node';
+import { checkPluginConfig } from '../configSchema';
 
 /** Why a plugin's proposed `pluginConfig` is refused, naming the key; undefined when it is valid. */
 export type ConfigValidator = (key: string, pluginConfig: Record<string, unknown>, pkg: string) => Promise<string | undefined>;
@@ -15,15 +16,39 @@ export type ConfigValidator = (key: string, pluginConfig: Record<string, unknown
  */
 export function createConfigValidator(options: { root: string; config: Config }): ConfigValidator {
   return async (key, pluginConfig) => {
-    const { checkPluginConfig } = await import('../configSchema');
     const record = readInstallState(options.root)?.plugins[key];
     if (!record) return undefined;
-    const { ConfigReader } = await import('@backstage/config');
     const merged = ConfigReader.fromConfigs([
       { context: 'app-config', data: options.config.get() as JsonObject },
       { context: 'pluginConfig', data: pluginConfig as JsonObject },
     ]);
-    const result = await checkPluginConfig(path.join(options.root, record.folder), merged);
-    return 'problem' in result ? `${key}: pluginConfig is ${result.problem.replace(/^invalid config: /, 'invalid: ')}` : undefined;
+    const folder = path.join(options.root, record.folder);
+    const result = await checkPluginConfig(folder, merged);
+    if ('problem' in result) return `${key}: pluginConfig is ${result.problem.replace(/^invalid config: /, 'invalid: ')}`;
+    const secret = await plainSecret(folder, pluginConfig);
+    return secret
+      ? `${key}: pluginConfig ${secret} is a secret: write it as an environment reference such as \${MY_SECRET} and set the variable where the portal runs; it is never stored as text`
+      : undefined;
   };
+}
+
+/** A key the plugin's schema marks `visibility: secret` holding a literal instead of a `${VAR}` reference. */
+async function plainSecret(folder: string, pluginConfig: Record<string, unknown>): Promise<string | undefined> {
+  // Loaded on first use, as in configSchema.ts: most backends never configure a plugin from the page.
+  const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
+  const schema = await loadConfigSchema({ dependencies: [], packagePaths: [path.join(folder, 'package.json')], excludePackageDependencies: true });
+  // Raw values (no substitution happened here), filtered down to the secret keys.
+  const [secrets] = schema.process([{ data: pluginConfig as JsonObject, context: 'pluginConfig' }], { visibility: ['secret'], ignoreSchemaErrors: true });
+  const walk = (value: unknown, at: string): string | undefined => {
+    if (typeof value === 'string') return /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value) ? undefined : at;
+    if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        const found = walk(v, `${at}.${k}`);
+        if (found) return found;
+      }
+    }
+    return typeof value === 'number' ? at : undefined;
+  };
+  const found = secrets ? walk(secrets.data, '') : undefined;
+  return found ? found.replace(/^\./, '') : undefined;
 }
