@@ -59,6 +59,8 @@ const server = http.createServer((req, res) => {
   res.end();
 });
 server.listen(Number(process.env.FAKE_PORT), '127.0.0.1');
+// An admin applying again and again: each backend serves before it asks.
+if (step === 'serve, then restart') setTimeout(() => process.exit(75), 800);
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => { record('backend got ' + signal); server.close(); process.exit(0); });
 }
@@ -214,7 +216,14 @@ describe('supervise', () => {
     await expect(supervise(h.options)).resolves.toBe(1);
     expect(backendRuns(h)).toHaveLength(3);
     expect(h.lines.filter(l => l === 'restarting to apply the plugin changes')).toHaveLength(2);
-    expect(h.lines.at(-1)).toMatch(/^error: the backend asked for a restart 3 times within 60 s; stopping/);
+    expect(h.lines.at(-1)).toMatch(/^error: the backend asked for a restart 3 times within 60 s without becoming ready; stopping/);
+  });
+
+  it('does not count restarts of backends that served first (an admin applying often)', async () => {
+    const h = await harness(['serve, then restart', 'serve, then restart', 'serve, then restart', 'crash'], { maxRestarts: 1 });
+    await expect(supervise(h.options)).resolves.toBe(3);
+    expect(backendRuns(h)).toHaveLength(4);
+    expect(h.lines.filter(l => l.startsWith('DevPortal is ready'))).toHaveLength(3);
   });
 
   it('counts only the restarts inside the window', async () => {

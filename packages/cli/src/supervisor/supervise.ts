@@ -125,7 +125,9 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
       const backend = start([...options.backend, ...configArgs], { ...env, NODE_ENV: 'production' });
       current = backend;
       let running = true;
+      let served = false;
       const readiness = waitUntilReady(readinessUrl(options), () => running, options.readinessIntervalMs).then(ready => {
+        served = Boolean(ready);
         if (ready) log(`DevPortal is ready: http://localhost:${options.port}`);
       });
       const status = await backend.exited;
@@ -135,11 +137,14 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
 
       if (status === RESTART_EXIT_CODE && !stopSignal) {
         const now = Date.now();
+        // A backend that served before asking is an admin applying changes, however often;
+        // only restarts that never reach readiness count towards a loop.
+        if (served) restarts.length = 0;
         while (restarts.length > 0 && restarts[0] <= now - options.restartWindowMs) restarts.shift();
         restarts.push(now);
         if (restarts.length > options.maxRestarts) {
           log(
-            `error: the backend asked for a restart ${restarts.length} times within ${Math.round(options.restartWindowMs / 1000)} s; ` +
+            `error: the backend asked for a restart ${restarts.length} times within ${Math.round(options.restartWindowMs / 1000)} s without becoming ready; ` +
               'stopping instead of restarting in a loop (see the log above for what it was applying)',
           );
           return 1;
