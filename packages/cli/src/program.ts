@@ -43,7 +43,7 @@ export function createProgram(): Command {
     .command('state')
     .description('Print dynamic-plugins.yaml with the marketplace generation folded in, ready to commit to Git')
     .option('--config <file>', 'the dynamic plugins configuration (the base)', 'dynamic-plugins.yaml')
-    .option('--app-config <file>', "the portal's app-config files (repeatable): where the database is configured", collect, [])
+    .option('--app-config <file>', "the portal's app-config files (repeatable): where the database is configured (default: those ./devportal start uses)", collect, [])
     .option('--generation <n>', 'a generation other than the one a start installs')
     .action(async (...args) => (await import('./commands/state')).stateCommand(...(args as [any])));
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { renderEffectiveConfig } from '@devportal/plugin-installer';
 import { withDesiredState } from '../desiredState';
@@ -8,16 +9,22 @@ interface StateCommandOptions {
   generation?: string;
 }
 
+/** The files `./devportal start` gives the backend, when run from the repository: its database settings. */
+function startConfigFiles(): string[] {
+  return ['app-config.yaml', '.devportal/app-config.runtime.yaml', 'app-config.local.yaml'].filter(file => fs.existsSync(file));
+}
+
 /**
  * `devportal plugins state`: dynamic-plugins.yaml with the marketplace
  * layer folded in, on stdout, ready to commit back to Git. The generation is
  * the one a start would install, or the one asked for.
  */
 export async function stateCommand(options: StateCommandOptions) {
-  if (options.appConfig.length === 0) {
+  const appConfig = options.appConfig.length > 0 ? options.appConfig : startConfigFiles();
+  if (appConfig.length === 0) {
     throw new Error('give the portal\'s app-config files with --app-config (the database holding the marketplace layer is configured there)');
   }
-  const text = await withDesiredState(options.appConfig, async store => {
+  const text = await withDesiredState(appConfig, async store => {
     const id = options.generation === undefined ? undefined : Number(options.generation);
     if (id !== undefined && !(Number.isInteger(id) && id > 0)) throw new Error(`--generation must be a generation number, not '${options.generation}'`);
     const generation = id === undefined ? await store?.desiredGeneration() : await store?.getGeneration(id);
