@@ -43,6 +43,22 @@ async function tarball(file: string, name: string) {
 }
 
 describe('installPlugins', () => {
+  it('installs a plugin again when its folder in the root was edited in place, and not otherwise', async () => {
+    const tgz = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-edited-')), 'x.tgz');
+    dirs.push(path.dirname(tgz));
+    const integrity = await tarball(tgz, 'edited-x');
+    const ws = workspace(`plugins:\n  - package: ${tgz}\n    integrity: ${integrity}\n`);
+    expect((await ws.install()).ok).toBe(true);
+    const folder = (await readState(ws.options.root))!.plugins[tgz].folder;
+    expect((await ws.install()).plugins[0].status).toBe('unchanged');
+    // Someone with access to a persistent volume edits the installed code.
+    fs.writeFileSync(path.join(ws.options.root, folder, 'index.js'), 'exports.x = "tampered";\n');
+    const again = await ws.install();
+    expect(again.plugins[0].status).toBe('installed');
+    expect(fs.readFileSync(path.join(ws.options.root, folder, 'index.js'), 'utf8')).toBe('exports.x = 1;\n');
+    expect((await ws.install()).plugins[0].status).toBe('unchanged');
+  });
+
   it('refuses a package the vet check rejects, before anything is switched', async () => {
     const ws = workspace('plugins:\n  - package: ./plugins/local-a\n');
     localPlugin(path.join(ws.dir, 'plugins/local-a'), 'local-a');

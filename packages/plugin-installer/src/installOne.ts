@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedPlugin } from './config/layers';
 import { InstallError } from './errors';
+import { folderFingerprint } from './folderFingerprint';
 import { requireSafePluginDir } from './pluginDir';
 import type { PluginOutcome } from './install';
 import { isOnThisMachine } from './spec/classify';
@@ -53,11 +54,12 @@ export async function installOne(
       const problem = settings.vet(pkg);
       if (problem) throw new InstallError(`${plugin.package}: ${problem}`, 'INCOMPATIBLE');
     }
+    const installedPrint = await folderFingerprint(target);
     settings.log(`${plugin.package}: installed ${fetched.record.name}@${fetched.record.version}`);
     return {
       ...base,
       status: 'installed',
-      record: { ...fetched.record, key: plugin.key, package: plugin.package, fingerprint, sourceFingerprint },
+      record: { ...fetched.record, key: plugin.key, package: plugin.package, fingerprint, sourceFingerprint, folderFingerprint: installedPrint },
     };
   } catch (error) {
     const e = error instanceof InstallError ? error : new InstallError(`${plugin.package}: ${(error as Error).message}`, 'INSTALL_FAILED');

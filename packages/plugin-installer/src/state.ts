@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MAX_CONFIG_BYTES, readRegularFile } from './files';
+import { folderFingerprint } from './folderFingerprint';
 import {
   INSTALLER_STATE_FILE,
   parseInstallState,
@@ -38,10 +39,12 @@ export async function hashInputs(files: string[], options: unknown, maxBytes = D
 }
 
 /** The folder still holds the package we installed there. */
-export async function isIntact(root: string, record: InstalledRecord): Promise<boolean> {
+export async function isIntact(root: string, record: InstalledRecord & { folderFingerprint?: string }): Promise<boolean> {
   try {
     const pkg = JSON.parse(await fs.readFile(path.join(root, record.folder, 'package.json'), 'utf8'));
-    return pkg.name === record.name && pkg.version === record.version;
+    if (pkg.name !== record.name || pkg.version !== record.version) return false;
+    // Any file added, removed or edited since the install (sizes and times): install it again.
+    return !record.folderFingerprint || (await folderFingerprint(path.join(root, record.folder))) === record.folderFingerprint;
   } catch {
     return false;
   }

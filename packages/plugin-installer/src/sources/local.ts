@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedPlugin } from '../config/layers';
@@ -6,6 +5,7 @@ import { InstallError } from '../errors';
 import type { SpecFor } from '../spec/classify';
 import { verifyArtifact } from '../verify/artifact';
 import type { FetchRequest, FetchResult, InstallSettings, PluginSource } from './types';
+import { folderFingerprint } from '../folderFingerprint';
 
 /**
  * Plugin folders on this machine: DevPortal's bundled `dynamic-plugins/` and
@@ -57,23 +57,9 @@ async function readPackageJson(dir: string, plugin: ResolvedPlugin): Promise<{ n
   throw new InstallError(`${plugin.package}: ${dir} holds no package.json with a name and version`, 'NOT_A_PACKAGE');
 }
 
+export { folderFingerprint };
+
 export async function localFingerprint(dir: string): Promise<string> {
   return `local:${dir}:${await folderFingerprint(dir)}`;
 }
 
-/** A hash over every file's path, size and modification time. */
-export async function folderFingerprint(dir: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  const walk = async (current: string) => {
-    const entries = await fs.readdir(current, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      const full = path.join(current, entry.name);
-      const stat = await fs.lstat(full);
-      hash.update(`${path.relative(dir, full)}\0${stat.size}\0${stat.mtimeMs}\0`);
-      if (entry.isDirectory()) await walk(full);
-    }
-  };
-  await walk(dir);
-  return hash.digest('hex');
-}

@@ -16,6 +16,13 @@ export interface InstalledRecord extends SharedInstalledRecord {
    * pin to check it against.
    */
   contentHash?: string;
+  /**
+   * The installed folder's file list with sizes and modification times
+   * (`folderFingerprint`), taken before it was switched in. A folder edited
+   * in place afterwards (a persistent volume) no longer matches, and the next
+   * run installs it again instead of trusting name and version.
+   */
+  folderFingerprint?: string;
 }
 
 export interface InstallSettings {
