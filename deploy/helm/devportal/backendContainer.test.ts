@@ -94,6 +94,20 @@ describe('backend container', () => {
     }
   });
 
+  test('readOnlyRoot mounts the plugins root read-only in the backend and skips its install step; off by default', () => {
+    const mountOf = (backend: Obj) => backend.volumeMounts.find((m: Obj) => m.mountPath === '/app/dynamic-plugins-root');
+    const writable = container(podSpec(render({})), 'backend');
+    assert.equal(mountOf(writable).readOnly, undefined);
+    assert.ok(writable.args.includes('--plugins-config'));
+    const readOnly = container(podSpec(render({ dynamicPlugins: { readOnlyRoot: true } })), 'backend');
+    assert.equal(mountOf(readOnly).readOnly, true);
+    assert.ok(readOnly.args.includes('--no-plugins'));
+    assert.ok(!readOnly.args.includes('--plugins-config'));
+    // The init container still installs into it.
+    const init = podSpec(render({ dynamicPlugins: { readOnlyRoot: true } })).initContainers[0];
+    assert.notEqual(init.volumeMounts.find((m: Obj) => m.mountPath === '/app/dynamic-plugins-root').readOnly, true);
+  });
+
   test('readiness and liveness probes hit the Backstage health endpoints on container port 7007', () => {
     const backend = container(podSpec(render()), 'backend');
     const port = (name: string | number) =>
