@@ -68,7 +68,7 @@ describe('admin-only plugin endpoints', () => {
       ['POST', '/apply'],
       ['POST', '/generations/1/rollback'],
     ];
-    const reads = ['/plugins', '/catalog', '/catalog/home', '/changes', '/generations', '/generations/1', '/effective'];
+    const reads = ['/plugins', '/catalog', '/catalog/home', '/changes', '/generations', '/generations/1', '/effective', '/plugin-schema?key=x'];
     for (const [method, route, body] of [...writes, ...reads.map(r => ['GET', r] as [string, string])]) {
       const res = await send(method, route, body);
       assert.equal(res.status, 403, `${method} ${route}`);

@@ -26,6 +26,8 @@ export const DYNAMIC_PLUGINS_ROUTES = {
   generation: '/generations/:id',
   /** Stages and applies a new generation equal to `:id`. */
   rollback: '/generations/:id/rollback',
+  /** An installed plugin's config schema (`?key=`): `{ schemas: JSON Schema[] }`, for the Configure form. */
+  pluginSchema: '/plugin-schema',
   /** The effective dynamic-plugins.yaml (base + marketplace layer), ready to commit. */
   effective: '/effective',
 } as const;

@@ -14,6 +14,7 @@ import Router from 'express-promise-router';
 import type { CatalogView } from './catalogView';
 import { managedPlugins } from './installedView';
 import type { Marketplace } from './marketplace';
+import { pluginSchemas } from './validateConfig';
 
 export interface MarketplaceRouterOptions {
   httpAuth: HttpAuthService;
@@ -153,6 +154,15 @@ export function createMarketplaceRouter(options: MarketplaceRouterOptions): expr
     const id = idParam(req);
     const generation = await audited(req, { action: 'rollback', to: id }, () => marketplace.rollback(id, actorOf(credentials)));
     res.status(202).json({ generation });
+  });
+
+  router.get(DYNAMIC_PLUGINS_ROUTES.pluginSchema, async (req, res) => {
+    await allow(req, devportalPluginsReadPermission, 'read plugin config schemas');
+    const key = typeof req.query.key === 'string' ? req.query.key : undefined;
+    if (!key) throw new InputError('give the plugin with ?key=<its key>');
+    res.json({ key, schemas: await pluginSchemas(options.root, key).catch(error => {
+      throw new InputError(`the config schema of ${key} cannot be read: ${(error as Error).message.split('\n')[0]}`);
+    }) });
   });
 
   router.get(DYNAMIC_PLUGINS_ROUTES.effective, async (req, res) => {

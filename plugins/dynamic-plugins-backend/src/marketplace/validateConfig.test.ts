@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { INSTALLER_STATE_FILE } from '@devportal/plugin-dynamic-plugins-common';
-import { createConfigValidator } from './validateConfig';
+import { createConfigValidator, pluginSchemas } from './validateConfig';
 
 describe('createConfigValidator', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-validate-'));
@@ -51,5 +51,11 @@ describe('createConfigValidator', () => {
 
   it('lets a plugin that is not installed yet through (the loader checks it at start)', async () => {
     expect(await validate('@acme/other', { anything: 1 }, '@acme/other@1.0.0')).toBeUndefined();
+  });
+
+  it('serves the installed plugin\'s schema for the Configure form', async () => {
+    const [schema] = await pluginSchemas(root, '@acme/plugin-x');
+    expect((schema as any).properties.acme.properties.token.visibility).toBe('secret');
+    expect(await pluginSchemas(root, '@acme/other')).toEqual([]);
   });
 });

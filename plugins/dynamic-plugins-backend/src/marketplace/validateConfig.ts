@@ -32,6 +32,23 @@ export function createConfigValidator(options: { root: string; config: Config })
   };
 }
 
+/**
+ * An installed plugin's own config schemas (JSON Schema documents, with
+ * Backstage's `visibility` annotations), for the page to build a form from.
+ * Empty when the plugin is not installed or declares none.
+ */
+export async function pluginSchemas(root: string, key: string): Promise<JsonObject[]> {
+  const record = readInstallState(root)?.plugins[key];
+  if (!record) return [];
+  const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
+  const schema = await loadConfigSchema({
+    dependencies: [],
+    packagePaths: [path.join(root, record.folder, 'package.json')],
+    excludePackageDependencies: true,
+  });
+  return (schema.serialize().schemas as Array<{ value: JsonObject }>).map(s => s.value);
+}
+
 /** A key the plugin's schema marks `visibility: secret` holding a literal instead of a `${VAR}` reference. */
 async function plainSecret(folder: string, pluginConfig: Record<string, unknown>): Promise<string | undefined> {
   // Loaded on first use, as in configSchema.ts: most backends never configure a plugin from the page.
