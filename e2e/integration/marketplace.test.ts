@@ -110,6 +110,17 @@ for (const database of ['sqlite', 'postgres'] as const) {
       return id;
     };
 
+    /** Waits for an apply that must fail, and answers its generation. */
+    const failedGeneration = (id: number) =>
+      waitFor(
+        `generation ${id} failed`,
+        async () => {
+          const g = (await api('GET', `/generations/${id}`)).body;
+          return g.state === 'failed' ? g : undefined;
+        },
+        60_000,
+      );
+
     before(async () => {
       if (database === 'postgres') pg = await startPostgres();
       fs.mkdirSync(dataDir, { recursive: true });
@@ -211,14 +222,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       const restarts = portal.count('restarting to apply the plugin changes');
       const res = await api('POST', '/apply');
       assert.equal(res.status, 202);
-      const failed = await waitFor(
-        'the failed generation',
-        async () => {
-          const g = (await api('GET', `/generations/${res.body.generation}`)).body;
-          return g.state === 'failed' ? g : undefined;
-        },
-        60_000,
-      );
+      const failed = await failedGeneration(res.body.generation);
       assert.match(failed.reason, /integrity/i);
       assert.equal(portal.count('restarting to apply the plugin changes'), restarts);
       assert.equal(await proxied(), 200);
@@ -234,14 +238,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.equal((await api('POST', '/changes', { action: 'install', package: `${FUTURE}@1.0.0` })).status, 201);
       const restarts = portal.count('restarting to apply the plugin changes');
       const res = await api('POST', '/apply');
-      const failed = await waitFor(
-        'the failed generation',
-        async () => {
-          const g = (await api('GET', `/generations/${res.body.generation}`)).body;
-          return g.state === 'failed' ? g : undefined;
-        },
-        60_000,
-      );
+      const failed = await failedGeneration(res.body.generation);
       assert.match(failed.reason, /built-for-the-future@1\.0\.0: was built for Backstage 9\.0\.0, newer than the host's/);
       assert.equal(portal.count('restarting to apply the plugin changes'), restarts);
       assert.equal((await api('GET', '/generations')).body.generations.find((g: any) => g.state === 'serving').id, serving);
