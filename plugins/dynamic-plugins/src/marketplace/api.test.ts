@@ -35,6 +35,12 @@ describe('MarketplaceClient', () => {
     await expect(api.effectiveYaml()).resolves.toBe('plugins: []\n');
   });
 
+  it("asks for a plugin's config schema by its key", async () => {
+    const { api, fetch } = client(() => ({ json: async () => ({ key: '@acme/x', schemas: [] }) }));
+    await expect(api.pluginSchema('@acme/x')).resolves.toEqual({ key: '@acme/x', schemas: [] });
+    expect(fetch.mock.calls[0][0]).toBe('http://portal/api/dynamic-plugins/plugin-schema?key=%40acme%2Fx');
+  });
+
   it("turns Backstage's error JSON into an error with its name, status and message", async () => {
     const { api } = client(() => ({ ok: false, status: 409, json: async () => ({ error: { name: 'ConflictError', message: 'an apply is running' } }) }));
     const error = await api.apply().catch(e => e);

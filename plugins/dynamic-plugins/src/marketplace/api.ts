@@ -36,6 +36,13 @@ export interface CatalogPage {
   errors: string[];
 }
 
+/** `GET /plugin-schema?key=`: an installed plugin's config schemas (empty when it declares none). */
+export interface PluginSchemas {
+  key: string;
+  /** Backstage config schemas: JSON Schema draft-07 with `visibility`. */
+  schemas: Record<string, unknown>[];
+}
+
 export interface Whoami {
   userEntityRef?: string;
   isAdmin: boolean;
@@ -58,6 +65,8 @@ export interface MarketplaceApi {
   rollback(id: number): Promise<{ generation: number }>;
   /** The effective dynamic-plugins.yaml, as text. */
   effectiveYaml(): Promise<string>;
+  /** The Configure form's schema for an installed plugin. */
+  pluginSchema(key: string): Promise<PluginSchemas>;
 }
 
 export const marketplaceApiRef = createApiRef<MarketplaceApi>().with({
@@ -153,6 +162,10 @@ export class MarketplaceClient implements MarketplaceApi {
 
   effectiveYaml() {
     return this.request<string>(DYNAMIC_PLUGINS_ROUTES.effective, { accept: 'text/yaml' });
+  }
+
+  pluginSchema(key: string) {
+    return this.request<PluginSchemas>(`${DYNAMIC_PLUGINS_ROUTES.pluginSchema}?${new URLSearchParams({ key })}`);
   }
 
   private async request<T>(

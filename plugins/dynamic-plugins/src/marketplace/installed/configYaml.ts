@@ -1,4 +1,4 @@
-import { parse, stringify } from 'yaml';
+import { isMap, parse, parseDocument, stringify } from 'yaml';
 
 /** The text the editor starts from: the plugin's `pluginConfig` as YAML, or nothing. */
 export function configToYaml(config: Record<string, unknown> | undefined): string {
@@ -22,4 +22,24 @@ export function yamlToConfig(text: string): ParsedConfig {
   if (value === null || value === undefined) return { config: {} };
   if (typeof value !== 'object' || Array.isArray(value)) return { error: 'pluginConfig must be a mapping (key: value), not a list or a scalar' };
   return { config: value as Record<string, unknown> };
+}
+
+/**
+ * Sets (or, for `undefined`, removes) one key path in the editor's text, for
+ * the form. It edits the YAML document rather than re-printing the parsed
+ * value, so comments and the other keys stay as the admin wrote them.
+ * Mappings left empty by a removal are removed too.
+ */
+export function setInYaml(text: string, path: string[], value: unknown): string {
+  const doc = parseDocument(text);
+  if (value === undefined) {
+    doc.deleteIn(path);
+    for (let depth = path.length - 1; depth > 0; depth--) {
+      const parent = doc.getIn(path.slice(0, depth), true);
+      if (isMap(parent) && parent.items.length === 0) doc.deleteIn(path.slice(0, depth));
+    }
+  } else {
+    doc.setIn(path, value);
+  }
+  return isMap(doc.contents) && doc.contents.items.length === 0 ? '' : String(doc);
 }

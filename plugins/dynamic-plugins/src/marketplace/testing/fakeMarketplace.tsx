@@ -61,6 +61,47 @@ export const catalog: CatalogListing[] = [
   },
 ];
 
+/**
+ * Config schemas by plugin key, as `GET /plugin-schema` serves them: two
+ * schemas that merge at `todo`, one field of each kind the form edits, and
+ * some it leaves to YAML. The portal-info plugin declares none.
+ */
+export const pluginSchemas: Record<string, Record<string, unknown>[]> = {
+  '@acme/plugin-todo-backend': [
+    {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: {
+        todo: {
+          type: 'object',
+          description: 'The TODO plugin',
+          required: ['pageSize'],
+          properties: {
+            pageSize: { type: 'integer', description: 'Items per page' },
+            mode: { type: 'string', enum: ['strict', 'lenient'], description: 'How comments are matched' },
+            showDone: { type: 'boolean', description: 'List finished items too' },
+            token: { type: 'string', visibility: 'secret', description: 'API token of the TODO service' },
+            tags: { type: 'array', items: { type: 'string' } },
+            repos: { type: 'array', items: { type: 'object', properties: { url: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+    {
+      type: 'object',
+      properties: {
+        todo: {
+          type: 'object',
+          properties: {
+            backend: { type: 'object', properties: { baseUrl: { type: 'string', visibility: 'frontend', description: 'Where the TODO service runs' } } },
+            labels: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+      },
+    },
+  ],
+};
+
 export const generations: GenerationSummary[] = [
   { id: 1, state: 'superseded', author: 'user:default/ada', createdAt: '2026-12-01T09:00:00Z', diff: [{ key: '@acme/plugin-todo-backend', change: 'added', to: '1.0.0' }] },
   { id: 3, state: 'failed', author: 'user:default/bob', createdAt: '2026-12-02T09:00:00Z', reason: 'integrity mismatch for @acme/x', diff: [{ key: '@acme/x', change: 'added' }] },
@@ -99,6 +140,7 @@ export function fakeMarketplace(options: { isAdmin?: boolean } = {}) {
     getGeneration: jest.fn(async (id: number): Promise<Generation> => ({ id, state: 'applying', author: 'user:default/ada', createdAt: '', diff: [], layer: [] })),
     rollback: jest.fn(async () => ({ generation: 5 })),
     effectiveYaml: jest.fn(async () => 'plugins: []\n'),
+    pluginSchema: jest.fn(async (key: string) => ({ key, schemas: pluginSchemas[key] ?? [] })),
   } satisfies MarketplaceApi;
   return api;
 }
