@@ -144,6 +144,8 @@ export type PluginOrigin = 'yaml' | 'marketplace';
 export interface ManagedPlugin {
   key: string;
   package: string;
+  /** The installed package's own name (package.json), when it is installed: what catalog entries name. */
+  name?: string;
   origin: PluginOrigin;
   /** A `locked: true` entry of dynamic-plugins.yaml cannot be changed from the marketplace. */
   locked: boolean;

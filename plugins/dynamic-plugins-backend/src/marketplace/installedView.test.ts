@@ -34,7 +34,7 @@ describe('managedPlugins', () => {
       ['@acme/new', 'pending', 'marketplace', false],
       ['@acme/staged', 'pending', 'yaml', false],
     ]);
-    expect(plugins[0]).toMatchObject({ reason: 'init threw', initMs: 5, version: '1.0.0', source: 'npm', changedBy: 'user:default/jane', changedAt: 't1b' });
+    expect(plugins[0]).toMatchObject({ name: '@acme/a', reason: 'init threw', initMs: 5, version: '1.0.0', source: 'npm', changedBy: 'user:default/jane', changedAt: 't1b' });
     expect(plugins[1].source).toBe('bundled');
     expect(plugins[2].reason).toBe('installed; serves after the restart');
     expect(plugins[3].reason).toBe('a staged change waits for Apply');

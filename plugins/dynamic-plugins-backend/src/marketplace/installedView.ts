@@ -47,6 +47,7 @@ export function managedPlugins(input: {
     return {
       key: plugin.key,
       package: plugin.package,
+      ...(record?.name ? { name: record.name } : {}),
       origin: plugin.inLayer ? 'marketplace' : 'yaml',
       locked: plugin.base?.locked ?? false,
       enabled: plugin.enabled,

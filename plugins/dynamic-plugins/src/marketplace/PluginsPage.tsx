@@ -97,7 +97,8 @@ function PluginsAdmin({ timing, searchDelayMs }: PluginsPageProps) {
   };
 
   const plugins = overview.value?.plugins;
-  const installed = useMemo(() => new Set((plugins ?? []).map(p => p.key)), [plugins]);
+  // Catalog entries name the package; an OCI or bundled plugin's key is its reference or path.
+  const installed = useMemo(() => new Set((plugins ?? []).flatMap(p => (p.name ? [p.key, p.name] : [p.key]))), [plugins]);
 
   if (isForbidden(overview.error)) return <NotAllowed />;
   return (
