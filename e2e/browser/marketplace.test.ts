@@ -251,6 +251,12 @@ describe('the Plugins page (marketplace) in a browser', () => {
   it('configures the proxy through the Configure dialog; after Apply its endpoint answers', async () => {
     await installedRow(PROXY).getByRole('button', { name: 'Configure' }).click();
     const dialog = page.getByRole('dialog', { name: `Configure ${PROXY}` });
+    // The form built from the plugin's own schema: a boolean it describes, and the endpoint map left to YAML.
+    await dialog.getByRole('tab', { name: 'Form' }).click();
+    await dialog.getByRole('checkbox', { name: /proxy\.skipInvalidProxies/ }).waitFor();
+    await dialog.getByText(/edit in YAML/).first().waitFor();
+    await shot('marketplace-configure-form', 'marketplace-configure-form');
+    await dialog.getByRole('tab', { name: 'YAML' }).click();
     await dialog
       .getByRole('textbox', { name: 'pluginConfig (YAML)' })
       .fill(stringify({ proxy: { endpoints: { '/upstream': { target: `http://127.0.0.1:${upstreamPort}`, allowedHeaders: [] } } } }));
