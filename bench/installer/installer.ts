@@ -21,7 +21,7 @@
  * <= 1.5) and the unchanged time (target < 0.09 s through ./devportal; this
  * runs devportal-cli directly, without the wrapper's bash start).
  *
- *   node bench/installer/installer.ts [--runs 3] [--naive] [--json]
+ *   node bench/installer/installer.ts [--runs 3] [--naive] [--json] [--cpu-prof DIR]
  *
  * Not part of any test suite: it needs verdaccio (`./devportal test
  * --setup-only`) and docker-registry, and its numbers depend on the machine.
@@ -41,11 +41,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     naive: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    // Writes a V8 CPU profile of each cold install into this folder (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: node bench/installer/installer.ts [--runs N] [--naive] [--json]');
+  console.log('Usage: node bench/installer/installer.ts [--runs N] [--naive] [--json] [--cpu-prof DIR]');
   process.exit(0);
 }
 const runs = Number(values.runs);
@@ -185,8 +187,9 @@ async function main() {
       blobBase: `${registry.url}/v2/bench/plugins/blobs`,
     };
 
-    const install = (root: string) => {
-      const result = spawnSync(process.execPath, [cli, 'plugins', 'install', '--config', 'dynamic-plugins.yaml', '--root', root, '--json', '--concurrency', String(CONCURRENCY)], { cwd: work, env });
+    const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] : [];
+    const install = (root: string, profiled = false) => {
+      const result = spawnSync(process.execPath, [...(profiled ? profile : []), cli, 'plugins', 'install', '--config', 'dynamic-plugins.yaml', '--root', root, '--json', '--concurrency', String(CONCURRENCY)], { cwd: work, env });
       if (result.status !== 0) throw new Error(`install failed: ${result.stdout}${result.stderr}`);
     };
     const naive = (dest: string) => {
@@ -225,7 +228,7 @@ async function main() {
         t.naive.push(await timeIt(() => naive(path.join(work, `naive-${run}`))));
       }
       progress(`run ${run}/${runs}: cold install`);
-      t.cold.push(await timeIt(() => install(root)));
+      t.cold.push(await timeIt(() => install(root, true)));
       await new Promise(r => setTimeout(r, 500));
       const before = npm.tarballRequests();
       progress(`run ${run}/${runs}: unchanged re-run`);
