@@ -155,6 +155,7 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
       network: { timeoutMs: 60_000, retries: 3, minBackoffMs: 500, ...options.network },
       env,
       cache: new Map(),
+      plugins: config.plugins,
       log,
       vet: options.vet,
     };

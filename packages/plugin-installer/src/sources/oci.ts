@@ -5,6 +5,7 @@ import { InstallError } from '../errors';
 import type { OciClient, OciReference, PulledManifest } from '../oci';
 import { formatOciReference } from '../oci/reference';
 import { verifyArtifact } from '../verify/artifact';
+import { imageKey, takeBatched } from './ociBatch';
 import type { FetchRequest, FetchResult, InstallSettings, PluginSource, SourcePlugin } from './types';
 
 /**
@@ -42,9 +43,12 @@ export const ociSource: PluginSource<'oci'> = {
     const { extractTarball } = await import('../extract');
     const pluginPath = choosePluginPath(ref, image.manifest.annotations);
     const dir = path.join(stagingDir, pluginPath);
+    const batched = await takeBatched(ref, { annotations: image.manifest.annotations, layers: image.layers }, pluginPath, settings);
+    if (batched) await fs.rename(batched, dir);
+    let found = !!batched;
     // RHDH reads the first layer only; a plugin folder may be in any of them.
-    let found = false;
-    for (const layer of image.layers) {
+    const layers = batched ? [] : image.layers;
+    for (const layer of layers) {
       try {
         await extractTarball(layer, dir, {
           prefix: pluginPath,
@@ -95,7 +99,7 @@ interface PulledImage {
 
 /** Pulls an image once per run; plugins from the same image share the download. */
 function pullImage(ref: OciReference, settings: InstallSettings): Promise<PulledImage> {
-  const key = `oci-image:${ref.registry}/${ref.repository}@${ref.digest ?? ref.tag}`;
+  const key = `oci-image:${imageKey(ref)}`;
   let pending = settings.cache.get(key) as Promise<PulledImage> | undefined;
   if (!pending) {
     pending = withFlagHint(async () => {

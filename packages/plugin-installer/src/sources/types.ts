@@ -46,6 +46,11 @@ export interface InstallSettings {
   network: { timeoutMs: number; retries: number; minBackoffMs: number };
   /** Environment for registry credentials (REGISTRY_AUTH_FILE, DOCKER_CONFIG…). */
   env: NodeJS.ProcessEnv;
+  /**
+   * Every plugin of the run's config: plugins from one OCI image are
+   * extracted from its layer in one pass (`sources/oci.ts`).
+   */
+  plugins?: readonly ResolvedPlugin[];
   /** Work shared by plugins of one run, e.g. an OCI image pulled once. */
   cache: Map<string, Promise<unknown>>;
   log(message: string): void;
