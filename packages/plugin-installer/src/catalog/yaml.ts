@@ -1,5 +1,5 @@
 import YAML, { isMap, isScalar, isSeq, Lexer, LineCounter, type Document, type Node, type YAMLMap } from 'yaml';
-import { MAX_ALIAS_COUNT, MAX_CONFIG_DEPTH, MAX_CONFIG_ITEMS, MAX_CONFIG_KEYS } from '../config/parse';
+import { MAX_ALIAS_COUNT, MAX_CONFIG_DEPTH, MAX_CONFIG_ITEMS, MAX_CONFIG_KEYS, walkYamlNodes } from '../config/parse';
 
 /**
  * Catalog files are untrusted (a URL, an image someone else built), so they
@@ -11,9 +11,6 @@ import { MAX_ALIAS_COUNT, MAX_CONFIG_DEPTH, MAX_CONFIG_ITEMS, MAX_CONFIG_KEYS } 
  * the entry or file it belongs to.
  */
 export class CatalogFileError extends Error {}
-
-/** Keys that would reach an object's prototype once the data is used as JavaScript objects. */
-const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export interface ParsedYaml {
   file: string;
@@ -56,34 +53,22 @@ function checkFlowDepth(text: string, file: string) {
   }
 }
 
-/** One pass over the nodes, with a stack rather than recursion (the nesting is not trusted). */
+/** The catalog's wording of what the installer's own walk (`walkYamlNodes`) finds. */
 function walk(root: unknown, error: ParsedYaml['error']) {
-  const stack: Array<[unknown, number]> = [[root, 0]];
-  let keys = 0;
-  let items = 0;
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (!isMap(node) && !isSeq(node)) continue;
-    if (depth >= MAX_CONFIG_DEPTH) throw error(node as Node, '', `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
-    if (isSeq(node)) {
-      items += node.items.length;
-      if (items > MAX_CONFIG_ITEMS) throw error(node, '', `more than ${MAX_CONFIG_ITEMS} list items`);
-      for (const item of node.items) stack.push([item, depth + 1]);
-      continue;
+  walkYamlNodes(root, (node, problem) => {
+    switch (problem.kind) {
+      case 'too-deep':
+        throw error(node, '', `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
+      case 'too-many-items':
+        throw error(node, '', `more than ${MAX_CONFIG_ITEMS} list items`);
+      case 'too-many-keys':
+        throw error(node, '', `more than ${MAX_CONFIG_KEYS} keys`);
+      case 'prototype-key':
+        throw error(node, problem.key, 'this key is not allowed (it would reach the prototype of JavaScript objects)');
+      default:
+        throw error(node, problem.key, 'the key appears twice in one mapping');
     }
-    const seen = new Set<unknown>();
-    for (const pair of node.items) {
-      const keyNode = pair.key as Node;
-      if (++keys > MAX_CONFIG_KEYS) throw error(keyNode, '', `more than ${MAX_CONFIG_KEYS} keys`);
-      const key = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (typeof key === 'string' && PROTO_KEYS.has(key)) {
-        throw error(keyNode, key, 'this key is not allowed (it would reach the prototype of JavaScript objects)');
-      }
-      if (seen.has(key)) throw error(keyNode, String(key).slice(0, 100), 'the key appears twice in one mapping');
-      seen.add(key);
-      stack.push([pair.key, depth + 1], [pair.value, depth + 1]);
-    }
-  }
+  });
 }
 
 /** A node as plain data, aliases expanded within the installer's MAX_ALIAS_COUNT. */

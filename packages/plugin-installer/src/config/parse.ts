@@ -194,18 +194,20 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
  */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** What `walkYamlNodes` found wrong, for the caller to word in its own errors. */
+export type YamlNodeProblem =
+  | { kind: 'too-deep' | 'too-many-items' | 'too-many-keys' }
+  | { kind: 'prototype-key' | 'duplicate-key'; key: string };
+
 /**
- * One walk over the whole file, before any value is used: keys are unique
- * per mapping, none is a prototype key, and the file stays within
- * MAX_CONFIG_KEYS keys, MAX_CONFIG_ITEMS list items and MAX_CONFIG_DEPTH
- * levels of nesting. Aliases are
- * not followed here (their expansion is bounded by MAX_ALIAS_COUNT).
+ * One walk over a composed YAML document, before any value is used: keys
+ * are unique per mapping, none is a prototype key, and the document stays
+ * within MAX_CONFIG_KEYS keys, MAX_CONFIG_ITEMS list items and
+ * MAX_CONFIG_DEPTH levels of nesting. Aliases are not followed here (their
+ * expansion is bounded by MAX_ALIAS_COUNT). Shared by dynamic-plugins.yaml
+ * and the catalog's files, which word the problems differently.
  */
-function checkKeys(
-  root: Node | null | undefined,
-  at: (node: Node | null | undefined) => SourceLocation,
-  fail: (loc: SourceLocation, message: string) => never,
-) {
+export function walkYamlNodes(root: unknown, report: (node: Node, problem: YamlNodeProblem) => never): void {
   // A stack, not recursion: the nesting is not trusted.
   const stack: Array<[unknown, number]> = [[root, 0]];
   let keys = 0;
@@ -213,27 +215,49 @@ function checkKeys(
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (!isMap(node) && !isSeq(node)) continue;
-    if (depth >= MAX_CONFIG_DEPTH) fail(at(node as Node), `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
+    if (depth >= MAX_CONFIG_DEPTH) report(node as Node, { kind: 'too-deep' });
     if (isSeq(node)) {
       items += node.items.length;
-      if (items > MAX_CONFIG_ITEMS) fail(at(node), `more than ${MAX_CONFIG_ITEMS} list items`);
+      if (items > MAX_CONFIG_ITEMS) report(node, { kind: 'too-many-items' });
       for (const item of node.items) stack.push([item, depth + 1]);
       continue;
     }
     const seen = new Set<unknown>();
     for (const pair of node.items) {
-      if (++keys > MAX_CONFIG_KEYS) fail(at(pair.key as Node), `more than ${MAX_CONFIG_KEYS} keys`);
+      const keyNode = pair.key as Node;
+      if (++keys > MAX_CONFIG_KEYS) report(keyNode, { kind: 'too-many-keys' });
       const key = isScalar(pair.key) ? pair.key.value : pair.key;
-      if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) {
-        fail(at(pair.key as Node), `the key '${key}' is not allowed (it would reach the prototype of JavaScript objects)`);
-      }
+      if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) report(keyNode, { kind: 'prototype-key', key });
+      // Only scalar (and empty) keys can repeat: a collection key is a node of its own.
       if (isScalar(pair.key) || pair.key === null) {
-        if (seen.has(key)) fail(at(pair.key as Node), `invalid YAML: Map keys must be unique ('${String(key).slice(0, 100)}' twice)`);
+        if (seen.has(key)) report(keyNode, { kind: 'duplicate-key', key: String(key).slice(0, 100) });
         seen.add(key);
       }
       stack.push([pair.key, depth + 1], [pair.value, depth + 1]);
     }
   }
+}
+
+/** dynamic-plugins.yaml's wording of what `walkYamlNodes` finds, at `file:line:col`. */
+function checkKeys(
+  root: Node | null | undefined,
+  at: (node: Node | null | undefined) => SourceLocation,
+  fail: (loc: SourceLocation, message: string) => never,
+) {
+  walkYamlNodes(root, (node, problem) => {
+    switch (problem.kind) {
+      case 'too-deep':
+        return fail(at(node), `nested more than ${MAX_CONFIG_DEPTH} levels deep`);
+      case 'too-many-items':
+        return fail(at(node), `more than ${MAX_CONFIG_ITEMS} list items`);
+      case 'too-many-keys':
+        return fail(at(node), `more than ${MAX_CONFIG_KEYS} keys`);
+      case 'prototype-key':
+        return fail(at(node), `the key '${problem.key}' is not allowed (it would reach the prototype of JavaScript objects)`);
+      default:
+        return fail(at(node), `invalid YAML: Map keys must be unique ('${problem.key}' twice)`);
+    }
+  });
 }
 
 function parseEntry(
