@@ -9,6 +9,7 @@
  */
 export * from './roles';
 export * from './installerState';
+export * from './trust';
 export * from './status';
 export * from './compatibility';
 export * from './remotes';

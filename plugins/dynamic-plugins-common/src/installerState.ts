@@ -1,3 +1,5 @@
+import { parseTrustResult, type TrustResult } from './trust';
+
 /**
  * The installer's record of what the dynamic plugins root holds. The
  * installer writes it after every successful install; the backend loader and
@@ -29,6 +31,8 @@ export interface InstalledRecord {
   sourceFingerprint?: string;
   /** For local plugins: the folder it was copied from. */
   sourceDir?: string;
+  /** The trust policy's result for what was installed (`trust.ts`); absent from states written before it. */
+  trust?: TrustResult;
 }
 
 /** The whole state file. */
@@ -63,5 +67,20 @@ export function parseInstallState(text: string): InstallState | undefined {
   if (plugins !== undefined && (typeof plugins !== 'object' || plugins === null || Array.isArray(plugins))) return undefined;
   if (disabled !== undefined && !Array.isArray(disabled)) return undefined;
   const defaults = { files: [], inputs: '', offline: false, warnings: [] };
-  return { ...defaults, ...(state as InstallState), plugins: plugins ?? {}, disabled: disabled ?? [] };
+  return { ...defaults, ...(state as InstallState), plugins: withTrust(plugins ?? {}), disabled: disabled ?? [] };
+}
+
+/** A record's `trust` is kept only when it is a well-formed result: a reader never shows a guess. */
+function withTrust(plugins: Record<string, InstalledRecord>): Record<string, InstalledRecord> {
+  const out: Record<string, InstalledRecord> = {};
+  for (const [key, record] of Object.entries(plugins)) {
+    if (!record || typeof record !== 'object' || record.trust === undefined) {
+      out[key] = record;
+      continue;
+    }
+    const trust = parseTrustResult(record.trust);
+    const { trust: _dropped, ...rest } = record;
+    out[key] = trust ? { ...rest, trust } : rest;
+  }
+  return out;
 }
