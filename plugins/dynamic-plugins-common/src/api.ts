@@ -30,6 +30,8 @@ export const DYNAMIC_PLUGINS_ROUTES = {
   pluginSchema: '/plugin-schema',
   /** The effective dynamic-plugins.yaml (base + marketplace layer), ready to commit. */
   effective: '/effective',
+  /** Each replica (portal process) with the generation it serves, its state and last error. */
+  replicas: '/replicas',
 } as const;
 
 /** A route with its `:id` filled in. */

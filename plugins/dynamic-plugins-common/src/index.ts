@@ -17,3 +17,4 @@ export * from './extensionManifest';
 export * from './appShared';
 export * from './api';
 export * from './marketplace';
+export * from './liveApply';

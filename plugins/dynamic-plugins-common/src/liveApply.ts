@@ -1,0 +1,74 @@
+/**
+ * Live apply: the messages between the supervisor (`devportal-cli run`) and
+ * the backend generations it runs, and the replica view of the admin API.
+ * docs/plugins/live-apply.md describes the flow.
+ */
+
+/**
+ * Set to `1` in a backend's environment by a supervisor that runs it with an
+ * IPC channel speaking these messages. Without it a backend asks for a new
+ * generation the old way: it stops with RESTART_EXIT_CODE.
+ */
+export const SUPERVISOR_IPC_ENV = 'DEVPORTAL_SUPERVISOR_IPC';
+
+/**
+ * The name a portal process reports itself under in the replica view. The
+ * supervisor sets it (host name and public port), so it stays the same
+ * across the generations of one replica and across a restart.
+ */
+export const REPLICA_ID_ENV = 'DEVPORTAL_REPLICA_ID';
+
+/** Backend → supervisor. */
+export type BackendToSupervisor =
+  /** The root holds generation `generation`'s plugins: start a backend on it, switch when it is ready. */
+  | { type: 'devportal:new-generation'; generation: number }
+  /** Sent by a new backend that started but must not serve (a plugin of its generation failed). */
+  | { type: 'devportal:generation-unhealthy'; generation: number; reason: string };
+
+/** Supervisor → backend. */
+export type SupervisorToBackend =
+  /** To the generation still serving: the one it asked for did not take over. */
+  | { type: 'devportal:generation-failed'; generation: number; reason: string }
+  /** To a new backend: traffic is switched to it. */
+  | { type: 'devportal:serving' };
+
+export function isBackendToSupervisor(message: unknown): message is BackendToSupervisor {
+  const type = (message as { type?: unknown } | null)?.type;
+  return (
+    typeof (message as { generation?: unknown })?.generation === 'number' &&
+    (type === 'devportal:new-generation' || type === 'devportal:generation-unhealthy')
+  );
+}
+
+export function isSupervisorToBackend(message: unknown): message is SupervisorToBackend {
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'devportal:serving' || (type === 'devportal:generation-failed' && typeof (message as { generation?: unknown }).generation === 'number');
+}
+
+/** What a replica reports: `applying` while it installs or starts a generation; `gone` when it stopped reporting. */
+export const REPLICA_STATES = ['serving', 'applying', 'failed', 'gone'] as const;
+export type ReplicaState = (typeof REPLICA_STATES)[number];
+
+/** One row of `GET /api/dynamic-plugins/replicas`. */
+export interface ReplicaStatus {
+  id: string;
+  /** The generation it serves; null before the first apply (the base file alone). */
+  generation: number | null;
+  /** The generation it is moving to, while `applying`. */
+  target?: number;
+  state: ReplicaState;
+  /** Why its last apply failed; it keeps serving `generation`. */
+  lastError?: string;
+  /** ISO time of its last report. */
+  updatedAt: string;
+}
+
+/** The response of `GET /api/dynamic-plugins/replicas`. */
+export interface ReplicaList {
+  /** The newest generation that serves anywhere: what every replica should converge to. */
+  desired: number | null;
+  replicas: ReplicaStatus[];
+}
+
+/** Response header of the public remotes list: the generation the answering backend serves. */
+export const GENERATION_HEADER = 'devportal-generation';
