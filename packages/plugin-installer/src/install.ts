@@ -161,10 +161,15 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     };
     const previousRecords = previous?.plugins ?? {};
     const outcomes = await mapLimit(config.plugins, options.concurrency ?? 4, plugin =>
-      installOne(plugin, previousRecords, root, getStaging, settings),
+      installOne(plugin, previousRecords, root, getStaging, settings, config.trust),
     );
     const failed = outcomes.filter(o => o.status === 'failed');
     const kept = outcomes.filter(o => o.record);
+    if (config.trust) {
+      // What audit let through stays a warning on every run until it is signed.
+      const { trustWarnings } = await import('./trust/check');
+      config.warnings.push(...trustWarnings(kept.map(o => o.record!)));
+    }
     const clash = findFolderClash(kept);
     if (failed.length > 0 || clash) {
       return { ok: false, root, configFile, plugins: clash ? [...outcomes, clash] : outcomes, removed: [], warnings: config.warnings };

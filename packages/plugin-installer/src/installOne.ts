@@ -10,6 +10,7 @@ import { isOnThisMachine } from './spec/classify';
 import { sourceFor } from './sources/registry';
 import type { InstalledRecord, InstallSettings } from './sources/types';
 import { isIntact } from './state';
+import type { TrustPolicy } from './trust/policy';
 
 /*
  * One plugin's way through an install: skip it (disabled, pre-installed,
@@ -24,6 +25,7 @@ export async function installOne(
   root: string,
   getStaging: () => Promise<string>,
   settings: InstallSettings,
+  trustPolicy?: TrustPolicy,
 ): Promise<PluginOutcome> {
   const base = { key: plugin.key, package: plugin.package };
   if (!plugin.isEnabled) return { ...base, status: 'disabled' };
@@ -33,18 +35,27 @@ export async function installOne(
     }
     const source = sourceFor(plugin);
     const sourceFingerprint = await source.fingerprint(settings);
+    // The trust module is loaded only with a policy: without one nothing changes.
+    const trustModule = trustPolicy ? await import('./trust/check') : undefined;
+    const trust = trustModule?.trustFor(plugin, trustPolicy, settings);
+    // A policy that checks this plugin is part of what it was installed under:
+    // changing it verifies again; without one the fingerprint is as before.
+    const trustPart = trust && trust.mode !== 'off' ? [trust.fingerprint] : [];
     const fingerprint = sourceFingerprint
-      ? hash(JSON.stringify([plugin.package, plugin.integrity, plugin.pullPolicy, plugin.preInstalled, sourceFingerprint]))
+      ? hash(JSON.stringify([plugin.package, plugin.integrity, plugin.pullPolicy, plugin.preInstalled, sourceFingerprint, ...trustPart]))
       : `forced:${crypto.randomUUID()}`;
     const old = previous[plugin.key];
     if (old && old.fingerprint === fingerprint && (await isIntact(root, old))) {
       return { ...base, status: 'unchanged', record: old };
     }
+    // Signatures are checked before anything is downloaded, and the fetch is
+    // pinned to what they cover (trust/check.ts).
+    const checked = trustModule ? await trustModule.checkTrust(plugin, trust, settings) : undefined;
     settings.log(`${plugin.package}: fetching (${source.kind})`);
     const staging = await getStaging();
     const fetchDir = path.join(staging, `.fetch-${crypto.randomUUID()}`);
     await fs.mkdir(fetchDir);
-    const fetched = await source.fetch(fetchDir, settings);
+    const fetched = await (checked ? sourceFor(checked.plugin) : source).fetch(fetchDir, settings);
     const target = path.join(staging, requireSafePluginDir(fetched.record.folder, plugin.package, staging));
     await fs.rename(fetched.dir, target).catch(() => {
       throw new InstallError(`${plugin.package}: another plugin is also installed as ${fetched.record.folder}`, 'FOLDER_CLASH');
@@ -59,7 +70,15 @@ export async function installOne(
     return {
       ...base,
       status: 'installed',
-      record: { ...fetched.record, key: plugin.key, package: plugin.package, fingerprint, sourceFingerprint, folderFingerprint: installedPrint },
+      record: {
+        ...fetched.record,
+        key: plugin.key,
+        package: plugin.package,
+        fingerprint,
+        sourceFingerprint,
+        folderFingerprint: installedPrint,
+        ...(checked ? { trust: checked.result } : {}),
+      },
     };
   } catch (error) {
     const e = error instanceof InstallError ? error : new InstallError(`${plugin.package}: ${(error as Error).message}`, 'INSTALL_FAILED');

@@ -1,6 +1,7 @@
 import { InstallError } from '../errors';
 import { INHERIT_TAG } from '../oci/reference';
 import { classifySpec, inheritsVersion, type PluginSpec } from '../spec/classify';
+import type { TrustPolicy } from '../trust/policy';
 import {
   formatLocation,
   readPluginConfigFile,
@@ -25,6 +26,8 @@ export interface ResolvedConfig {
   warnings: string[];
   /** Every file read, for change detection. */
   files: string[];
+  /** The top-level file's `trust:` policy (only that file's: see below). */
+  trust?: TrustPolicy;
 }
 
 /**
@@ -57,6 +60,9 @@ export async function resolvePluginConfig(
     if (file.includes.length > 0) {
       warnings.push(`${file.file}: 'includes' inside an included file are ignored`);
     }
+    // The policy is the top-level file's alone: a file it includes (often a
+    // vendor's default list) must not be able to loosen it.
+    if (file.trust) warnings.push(`${file.file}: 'trust' in an included file is ignored; set it in ${topFile}`);
     warnings.push(...file.warnings);
     files.push(include.file);
     included.push(...file.plugins);
@@ -69,6 +75,7 @@ export async function resolvePluginConfig(
     if (layerFile.includes.length > 0) {
       warnings.push(`${layerFile.file}: 'includes' inside the marketplace layer are ignored`);
     }
+    if (layerFile.trust) warnings.push(`${layerFile.file}: 'trust' in the marketplace layer is ignored; set it in ${topFile}`);
     warnings.push(...layerFile.warnings);
     files.push(options.layerFile);
     layerPlugins.push(...layerFile.plugins);
@@ -91,7 +98,9 @@ export async function resolvePluginConfig(
       byKey.set(key, layer(byKey.get(key), entry, spec, warnings));
     }
   }
-  return { plugins: [...byKey.values()], warnings, files };
+  // Key files and the trusted root the policy read are inputs too: changing one re-verifies.
+  files.push(...(top.trust?.files ?? []));
+  return { plugins: [...byKey.values()], warnings, files, ...(top.trust ? { trust: top.trust } : {}) };
 }
 
 function layer(

@@ -2,6 +2,7 @@ import path from 'node:path';
 import YAML, { isMap, isScalar, isSeq, Lexer, LineCounter, type Document, type Node, type YAMLMap } from 'yaml';
 import { InstallError } from '../errors';
 import { DEFAULT_MAX_CONFIG_BYTES, readRegularFile } from '../files';
+import { parseTrustPolicy, type TrustPolicy } from '../trust/policy';
 
 /** Where something was written, for error messages: `file:line:col`. */
 export interface SourceLocation {
@@ -37,6 +38,8 @@ export interface PluginConfigFile {
   file: string;
   includes: Array<{ file: string; location: SourceLocation }>;
   plugins: PluginEntry[];
+  /** The `trust:` block (signature policy, `trust/policy.ts`), when the file has one. */
+  trust?: TrustPolicy;
   /** Problems that do not stop the install (unknown keys, ...). */
   warnings: string[];
 }
@@ -54,7 +57,7 @@ const ENTRY_KEYS = new Set([
   'locked',
 ]);
 const BOOLEAN_KEYS = ['disabled', 'enabled', 'forceDownload', 'preInstalled', 'locked'] as const;
-const TOP_LEVEL_KEYS = new Set(['plugins', 'includes']);
+const TOP_LEVEL_KEYS = new Set(['plugins', 'includes', 'trust']);
 
 export { DEFAULT_MAX_CONFIG_BYTES };
 /** The most mapping keys in one config file. */
@@ -167,6 +170,10 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
       continue;
     }
     if (value === null || (isScalar(value) && value.value === null)) continue;
+    if (key === 'trust') {
+      result.trust = parseTrustPolicy(value, file, at, fail);
+      continue;
+    }
     if (!isSeq(value)) fail(at(value), `'${key}' must be a list`);
     if (key === 'includes') {
       for (const item of (value as any).items as Node[]) {
