@@ -75,6 +75,22 @@ export function createProgram(): Command {
     .action(async (...args) => (await import('./commands/publish')).publishCommand(...(args as [any, any])));
 
   program
+    .command('catalog')
+    .description('Build and check the curated plugin catalog (marketplace/index)')
+    .command('build')
+    .description('Export every catalog entry (cached by package@version and export tool version), smoke-test each in a real portal and browser, and write the results table')
+    .option('--index <dir>', 'the catalog index folder', 'marketplace/index')
+    .option('--cache-dir <dir>', 'where builds are cached (default .devportal/cache/catalog)')
+    .option('--only <id>', 'build only this entry (repeatable)', collect, [])
+    .option('--concurrency <n>', 'exports run at the same time', '2')
+    .option('--no-smoke', 'export only; no portal, no browser')
+    .option('--port <port>', 'the first port tried for the smoke portal', '7300')
+    .option('--table <file>', 'where the results table is written', 'docs/plugins/catalog.md')
+    .option('--no-write-table', 'do not write the results table')
+    .option('--json', 'print a machine-readable result on stdout (progress stays on stderr)')
+    .action(async (...args) => (await import('./commands/catalog')).catalogBuildCommand(...(args as [any])));
+
+  program
     .command('config')
     .description('Work with app-config files')
     .command('check')
