@@ -48,6 +48,8 @@ export interface CatalogEntry {
   defaultConfig?: Record<string, unknown>;
   /** Ids of entries that belong with this one (frontend + backend pairs). */
   companions?: string[];
+  /** What it needs to be useful, in words ("a GitHub token", "a Kubernetes cluster"). */
+  needs?: string;
   /** Where the entry was read from (a file path, a URL or an image reference). */
   origin: string;
 }

@@ -29,6 +29,8 @@ const ENTRY_KEYS = new Set([
   'defaultConfig',
   'companions',
   'needsExport',
+  'needs',
+  'smoke',
 ]);
 const VERSION_KEYS = new Set(['version', 'package', 'integrity', 'backstageVersion', 'sizeBytes']);
 const SOURCES = ['bundled', 'npm', 'oci'] as const;
@@ -101,6 +103,11 @@ export async function readIndexEntry(node: Node, context: EntryContext): Promise
   const companions = entry.strings('companions', { pattern: ID_RE, hint: 'must be the id of another entry' });
   if (companions) result.companions = companions;
   if (needsExport === true) result.needsExport = true;
+  const needs = entry.string('needs', { max: 500 });
+  if (needs !== undefined) result.needs = needs;
+  // Only `devportal catalog build` reads it (packages/cli/src/catalog/smoke.ts checks its keys).
+  const smoke = entry.record('smoke');
+  if (smoke) result.smoke = smoke;
   return result;
 }
 

@@ -22,6 +22,12 @@ export type CatalogSource =
  */
 export interface ReadCatalogEntry extends CatalogEntry {
   needsExport?: boolean;
+  /**
+   * How `devportal catalog build` checks the plugin in a real portal (a route
+   * and what it answers, a page and what it shows); not part of the contract,
+   * since only the build reads it.
+   */
+  smoke?: Record<string, unknown>;
 }
 
 export interface ReadCatalogOptions {
