@@ -70,6 +70,7 @@ export function createProgram(): Command {
     .argument('<dirs...>', 'plugin package folders')
     .option('--oci <ref>', 'the image, oci://host[:port]/repo:tag')
     .option('--npm <registry>', 'an npm registry URL (auth from .npmrc)')
+    .option('--sign <key>', 'sign what is published with this PEM private key (ECDSA P-256): a cosign-style .sig for an image, dist.signatures for npm (docs/security.md)')
     .option('--insecure-registry <host>', 'allow plain HTTP to this registry (repeatable; loopback always is)', collect, [])
     .option('--json', 'print a machine-readable result')
     .action(async (...args) => (await import('./commands/publish')).publishCommand(...(args as [any, any])));

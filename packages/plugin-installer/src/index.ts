@@ -67,7 +67,7 @@ export async function renderEffectiveConfig(
  * Publishes a package folder to an npm registry (npm's publish protocol,
  * .npmrc authentication); resolves to its name, version and integrity.
  */
-export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ name: string; version: string; integrity: string }> {
+export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ name: string; version: string; integrity: string; keyid?: string }> {
   return (await import('./publish/npmPackage')).publishNpmPackage(options);
 }
 
@@ -75,7 +75,7 @@ export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ n
  * Publishes plugin package folders as one OCI image in RHDH's layout;
  * resolves to the manifest digest and the plugin folders.
  */
-export async function publishOciImage(options: OciPublishOptions): Promise<{ digest: string; plugins: string[] }> {
+export async function publishOciImage(options: OciPublishOptions): Promise<{ digest: string; plugins: string[]; signature?: { keyid: string; digest: string } }> {
   return (await import('./publish/ociImage')).publishOciImage(options);
 }
 

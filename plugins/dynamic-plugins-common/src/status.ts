@@ -1,4 +1,5 @@
 import type { SourceKind } from './installerState';
+import type { TrustResult } from './trust';
 
 /** How a plugin's source is shown: the installer's `local` is the portal's bundled folder. */
 export type PluginSourceLabel = 'bundled' | Exclude<SourceKind, 'local'> | 'unknown';
@@ -26,4 +27,6 @@ export interface DynamicPluginStatus {
   initMs?: number;
   /** Its folder in the dynamic plugins root. */
   folder?: string;
+  /** The installer's trust policy result for it (who signed it), when the installer recorded one. */
+  trust?: TrustResult;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { describeTrust } from '@devportal/plugin-dynamic-plugins-common';
 import { readState } from '@devportal/plugin-installer';
 
 interface ListOptions {
@@ -19,6 +20,8 @@ export async function listCommand(options: ListOptions) {
     integrity: record.integrity,
     digest: record.digest,
     enabled: true,
+    // Who signed it (trust policy): verified by <identity>, unsigned, invalid or not-checked.
+    trust: record.trust ?? { status: 'not-checked' as const, mode: 'off' as const },
   }));
   const disabled = (state?.disabled ?? []).map(d => ({ package: d.package, enabled: false }));
   const plugins = [...installed, ...disabled];
@@ -31,7 +34,7 @@ export async function listCommand(options: ListOptions) {
     return;
   }
   for (const p of installed) {
-    process.stdout.write(`${p.name}@${p.version}\t${p.source}\t${p.folder}\t${p.integrity ?? p.digest ?? ''}\n`);
+    process.stdout.write(`${p.name}@${p.version}\t${p.source}\t${p.folder}\t${p.integrity ?? p.digest ?? ''}\t${describeTrust(p.trust)}\n`);
   }
   for (const p of disabled) process.stdout.write(`${p.package}\tdisabled\n`);
 }

@@ -16,6 +16,14 @@ export interface NpmPublishOptions {
   registry: string;
   /** npm settings (.npmrc keys: tokens per registry, proxy...). */
   npm: { options: Record<string, unknown>; secrets: string[] };
+  /**
+   * A PEM private key file (ECDSA P-256): the version document carries a
+   * registry-style signature in `dist.signatures` (over
+   * `<name>@<version>:<integrity>`). Only a registry that keeps what it is
+   * sent serves it (an organisation's own, or DevPortal's test fixture);
+   * npmjs.org signs with its own keys instead.
+   */
+  signingKeyFile?: string;
 }
 
 /**
@@ -25,12 +33,14 @@ export interface NpmPublishOptions {
  * `node_modules` included: exported plugins carry their private
  * dependencies (`bundleDependencies`).
  */
-export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ name: string; version: string; integrity: string }> {
+export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ name: string; version: string; integrity: string; keyid?: string }> {
   const dir = resolveFrom(options.baseDir, options.dir);
   const manifest = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8').catch(() => 'null'));
   if (!manifest?.name || !manifest?.version) {
     throw new InstallError(`${options.dir}: not a package folder (no package.json with name and version)`, 'NOT_A_PACKAGE');
   }
+  const sign = options.signingKeyFile ? await import('../trust/sign') : undefined;
+  const signer = sign ? await sign.readSigningKey(resolveFrom(options.baseDir, options.signingKeyFile!)) : undefined;
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'devportal-npm-publish-'));
   try {
     await fs.cp(dir, path.join(work, 'package'), { recursive: true, verbatimSymlinks: true });
@@ -52,6 +62,7 @@ export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ n
             integrity,
             shasum: crypto.createHash('sha1').update(tarball).digest('hex'),
             tarball: `${registry}${manifest.name}/-/${filename}`,
+            ...(signer ? { signatures: [sign!.signNpmVersion(signer.key, manifest.name, manifest.version, integrity)] } : {}),
           },
         },
       },
@@ -70,7 +81,7 @@ export async function publishNpmPackage(options: NpmPublishOptions): Promise<{ n
         error.statusCode === 401 || error.statusCode === 403 ? 'REGISTRY_AUTH_FAILED' : 'PUBLISH_FAILED',
       );
     });
-    return { name: manifest.name, version: manifest.version, integrity };
+    return { name: manifest.name, version: manifest.version, integrity, ...(signer ? { keyid: signer.keyid } : {}) };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }

@@ -15,6 +15,11 @@ export interface OciPublishOptions {
   /** Where relative `pluginDirs` are found (the library never assumes the current folder). */
   baseDir?: string;
   insecureRegistries?: string[];
+  /**
+   * A PEM private key file (ECDSA P-256): the image is also signed the way
+   * `cosign sign --key` does (`sha256-<hex>.sig`), for the installer's trust policy.
+   */
+  signingKeyFile?: string;
 }
 
 /**
@@ -23,10 +28,12 @@ export interface OciPublishOptions {
  * manifest annotation, so RHDH's installer reads our images and ours reads
  * theirs.
  */
-export async function publishOciImage(options: OciPublishOptions): Promise<{ digest: string; plugins: string[] }> {
+export async function publishOciImage(options: OciPublishOptions): Promise<{ digest: string; plugins: string[]; signature?: { keyid: string; digest: string } }> {
   if (options.reference.includes('!')) {
     throw new InstallError(`${options.reference}: publish to an image, without '!plugin-dir'`, 'INVALID_OCI_REFERENCE');
   }
+  // Read before anything is pushed: a bad key must not leave an unsigned image behind.
+  const signer = options.signingKeyFile ? await (await import('../trust/sign')).readSigningKey(resolveFrom(options.baseDir, options.signingKeyFile)) : undefined;
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'devportal-publish-'));
   try {
     const plugins = [];
@@ -50,6 +57,12 @@ export async function publishOciImage(options: OciPublishOptions): Promise<{ dig
       annotations: { [DYNAMIC_PACKAGES_ANNOTATION]: encodeDynamicPackages(plugins) },
       insecureRegistries: options.insecureRegistries,
     });
+    if (signer) {
+      const { signOciImage } = await import('../trust/sign');
+      const { parseOciReference } = await import('../oci/reference');
+      const signature = await signOciImage(parseOciReference(options.reference), digest, signer.key, { insecureRegistries: options.insecureRegistries });
+      return { digest, plugins: plugins.map(p => p.path), signature: { keyid: signer.keyid, digest: signature } };
+    }
     return { digest, plugins: plugins.map(p => p.path) };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
