@@ -55,7 +55,7 @@ export async function installOne(
     const staging = await getStaging();
     const fetchDir = path.join(staging, `.fetch-${crypto.randomUUID()}`);
     await fs.mkdir(fetchDir);
-    const fetched = await (checked ? sourceFor(checked.plugin) : source).fetch(fetchDir, settings);
+    const fetched = await (checked ? sourceFor(checked.plugin) : source).fetch(fetchDir, checked?.settings ?? settings);
     const target = path.join(staging, requireSafePluginDir(fetched.record.folder, plugin.package, staging));
     await fs.rename(fetched.dir, target).catch(() => {
       throw new InstallError(`${plugin.package}: another plugin is also installed as ${fetched.record.folder}`, 'FOLDER_CLASH');

@@ -22,6 +22,8 @@ import { combine, decide, type Finding } from './verdict';
 export interface TrustCheck {
   /** The plugin to fetch: pinned to what was verified. */
   plugin: ResolvedPlugin;
+  /** Settings to fetch it with, when pinning changed which plugins share an image (OCI). */
+  settings?: InstallSettings;
   result: TrustResult;
   /** Part of the plugin's fingerprint: a changed policy verifies again. */
   fingerprint: string;
@@ -118,11 +120,39 @@ async function checkOci(
   const finding = await pending;
   const { result, warning } = decide(plugin.package, trust, 'oci', finding);
   settings.log(warning ?? `${plugin.package}: ${describeResult(result)} (${formatOciReference({ ...ref, digest, tag: undefined }, { withPluginPath: false })})`);
-  const pinned: ResolvedPlugin = plugin.spec.type === 'oci' && !ref.digest
-    ? { ...plugin, spec: { ...plugin.spec, reference: { ...ref, digest } } }
-    : plugin;
-  return { plugin: pinned, result, fingerprint: trust.fingerprint };
+  if (ref.digest) return { plugin, result, fingerprint: trust.fingerprint };
+  return { plugin: pinTo(plugin, digest), settings: pinnedSettings(settings, ref, digest), result, fingerprint: trust.fingerprint };
 }
+
+function pinTo(plugin: ResolvedPlugin, digest: string): ResolvedPlugin {
+  return plugin.spec.type === 'oci' ? { ...plugin, spec: { ...plugin.spec, reference: { ...plugin.spec.reference, digest } } } : plugin;
+}
+
+/**
+ * The run's settings with every plugin of the same image by tag pinned to
+ * the verified digest too, so the plugins of one image still share one pull
+ * and one extraction pass (`sources/ociBatch.ts` groups them by reference).
+ * One object per image: the source keeps one registry client per settings.
+ */
+function pinnedSettings(settings: InstallSettings, ref: import('../oci/reference').OciReference, digest: string): InstallSettings {
+  let byImage = pinnedByRun.get(settings);
+  if (!byImage) pinnedByRun.set(settings, (byImage = new Map()));
+  const key = `${ref.registry}/${ref.repository}:${ref.tag}@${digest}`;
+  let pinned = byImage.get(key);
+  if (!pinned) {
+    const same = (p: ResolvedPlugin) =>
+      p.spec.type === 'oci' &&
+      !p.spec.reference.digest &&
+      p.spec.reference.registry === ref.registry &&
+      p.spec.reference.repository === ref.repository &&
+      p.spec.reference.tag === ref.tag;
+    pinned = { ...settings, plugins: settings.plugins?.map(p => (same(p) ? pinTo(p, digest) : p)) };
+    byImage.set(key, pinned);
+  }
+  return pinned;
+}
+
+const pinnedByRun = new WeakMap<InstallSettings, Map<string, InstallSettings>>();
 
 function describeResult(result: TrustResult): string {
   if (result.status === 'verified') return `verified by ${result.by} (${result.method})`;
