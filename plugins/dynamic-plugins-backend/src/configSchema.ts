@@ -1,32 +1,76 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '@backstage/config';
+import type { ConfigSchema } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
 
 /** A plugin's config schemas as config-loader serializes them (`{ path, value }`). */
 export type SerializedSchema = JsonObject;
 
 /**
+ * The JSON Schema RHDH's packaging writes next to a `dist-scalprum` remote,
+ * compiled from the package's config.d.ts and its dependencies'. RHDH reads
+ * this file, not config.d.ts.
+ */
+export const SCALPRUM_CONFIG_SCHEMA = path.join('dist-scalprum', 'configSchema.json');
+
+/**
+ * A plugin folder's config schema: `dist-scalprum/configSchema.json` when the
+ * package ships one (many of those packages write config.d.ts as a module
+ * augmentation of `@backstage/config`, which config-loader's TypeScript
+ * compiler refuses with "does not export a Config type"), otherwise what its
+ * package.json's `configSchema` names (JSON, or `config.d.ts` where
+ * TypeScript is available). Throws when the schema cannot be read.
+ */
+export async function loadPluginConfigSchema(folder: string): Promise<ConfigSchema> {
+  // Loaded on first use: a portal with no dynamic plugins never needs it.
+  const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
+  const scalprumSchema = path.join(folder, SCALPRUM_CONFIG_SCHEMA);
+  if (fs.existsSync(scalprumSchema)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(fs.readFileSync(scalprumSchema, 'utf8'));
+    } catch (error) {
+      throw new Error(`${SCALPRUM_CONFIG_SCHEMA} is not JSON: ${(error as Error).message}`);
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      throw new Error(`${SCALPRUM_CONFIG_SCHEMA} is not a JSON Schema object`);
+    }
+    return loadConfigSchema({
+      serialized: { backstageConfigSchemaVersion: 1, schemas: [{ path: scalprumSchema, value: value as JsonObject }] },
+    });
+  }
+  return loadConfigSchema({
+    dependencies: [],
+    packagePaths: [path.join(folder, 'package.json')],
+    excludePackageDependencies: true,
+  });
+}
+
+/**
  * Checks the portal's config against a dynamic plugin's own config schema
- * (`configSchema` in its package.json: JSON, or `config.d.ts` where
- * TypeScript is available). Returns the problem, naming the key; or, when
- * the config is valid (or the plugin declares no schema), the plugin's
+ * (see `loadPluginConfigSchema`). Returns the problem, naming the key; or,
+ * when the config is valid (or the plugin declares no schema), the plugin's
  * schemas, so that the app can serve them without compiling them again.
+ *
+ * A schema that cannot be read is the problem by default. With
+ * `unreadableSchema: 'warning'` (frontend plugins: RHDH serves them whatever
+ * their config.d.ts says) the plugin passes with no schemas and a `warning`
+ * for the caller to log: its config is not checked and none of its keys
+ * reach the browser.
  */
 export async function checkPluginConfig(
   folder: string,
   config: Config,
-): Promise<{ problem: string } | { schemas: SerializedSchema[] }> {
-  // Loaded on first use: a portal with no dynamic plugins never needs it.
-  const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
+  options: { unreadableSchema?: 'problem' | 'warning' } = {},
+): Promise<{ problem: string } | { schemas: SerializedSchema[]; warning?: string }> {
   let schema;
   try {
-    schema = await loadConfigSchema({
-      dependencies: [],
-      packagePaths: [path.join(folder, 'package.json')],
-      excludePackageDependencies: true,
-    });
+    schema = await loadPluginConfigSchema(folder);
   } catch (error) {
-    return { problem: `its config schema cannot be read: ${(error as Error).message.split('\n')[0]}` };
+    const reason = `its config schema cannot be read: ${(error as Error).message.split('\n')[0]}`;
+    if (options.unreadableSchema !== 'warning') return { problem: reason };
+    return { schemas: [], warning: `${reason}; its config is not checked and none of its keys are visible to the browser` };
   }
   try {
     schema.process([{ data: config.get() as JsonObject, context: 'app-config' }]);

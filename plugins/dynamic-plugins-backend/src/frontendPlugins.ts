@@ -75,7 +75,11 @@ export class FrontendPlugins {
       };
       seen.add(entry.package);
       const read = readFrontendRemote(folder, { ...pkg, name: entry.package });
-      const checked = 'served' in read ? await checkPluginConfig(folder, config) : read;
+      // A schema that cannot be read does not keep a frontend plugin from
+      // being served (RHDH serves it too): it is logged, and the plugin runs
+      // with its config unchecked and invisible to the browser.
+      const checked = 'served' in read ? await checkPluginConfig(folder, config, { unreadableSchema: 'warning' }) : read;
+      if ('warning' in checked && checked.warning) logger.warn(`Dynamic frontend plugin ${entry.package}: ${checked.warning}`);
       if ('problem' in checked) {
         status.set({ ...entry, state: 'failed', reason: checked.problem });
         logger.error(`Dynamic frontend plugin ${entry.package} is not served: ${checked.problem}`);
