@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { isBackendRole } from '@devportal/plugin-dynamic-plugins-common';
 import { InstallError } from '@devportal/plugin-installer';
 import { HostDependencies } from './hostDependencies';
+import { describeNpmFailure, nameOf, parseNpmFailure, withoutCredentials } from './npmFailure';
 import { pruneUnreachable } from './prune';
 
 const run = promisify(execFile);
@@ -180,9 +181,28 @@ export async function installDependencies(dir: string, what: string) {
   await run('npm', ['install', '--omit=dev', '--omit=peer', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', '--legacy-peer-deps', '--loglevel=error'], {
     cwd: dir,
     maxBuffer: 64 * 1024 * 1024,
-  }).catch(error => {
-    throw new InstallError(`${what} failed: ${String(error.stderr || error.message).split('\n')[0]}`, 'EXPORT_FAILED');
+  }).catch(async error => {
+    const output = String(error.stderr || error.message);
+    const failure = parseNpmFailure(output);
+    // ETARGET names no URL: ask npm which registry it uses for that package.
+    const registry = failure.spec && !failure.registry ? await configuredRegistry(dir, nameOf(failure.spec)) : undefined;
+    const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8').catch(() => '{}'));
+    const reason = describeNpmFailure(output, { dependencies: pkg.dependencies ?? {}, registryFor: () => registry });
+    throw new InstallError(`${what} failed: ${reason}`, 'EXPORT_FAILED');
   });
+}
+
+/** The registry npm uses in `dir` for `name` (its scope's, else the default), without credentials. */
+async function configuredRegistry(dir: string, name: string): Promise<string | undefined> {
+  const scope = name.startsWith('@') ? name.split('/')[0] : undefined;
+  for (const key of [...(scope ? [`${scope}:registry`] : []), 'registry']) {
+    const value = await run('npm', ['config', 'get', key], { cwd: dir }).then(
+      r => r.stdout.trim(),
+      () => '',
+    );
+    if (value && value !== 'undefined') return withoutCredentials(value);
+  }
+  return undefined;
 }
 
 /** `@scope/name` → `scope-name-dynamic`, the folder (and npm package) name of an export. */
