@@ -75,11 +75,14 @@ THIRD_PARTY_BACKEND=(
   @backstage-community/plugin-bazaar-backend@0.27.0
 )
 RHDH_DYNAMIC_PACKAGE=@janus-idp/backstage-scaffolder-backend-module-regex-dynamic@2.0.4
-# Frontend: a new-frontend-system plugin and a legacy one with an entity card,
-# exported by us; and a plugin RHDH publishes with dist-scalprum, used unchanged.
+# Frontend: a new-frontend-system plugin, a legacy one with an entity card and
+# a legacy one whose entity tab content is a routable extension
+# (e2e/browser/rhdh-legacy-frontend.test.ts), exported by us; and a plugin RHDH
+# publishes with dist-scalprum, used unchanged.
 THIRD_PARTY_FRONTEND=(
   @backstage-community/plugin-tech-radar@1.14.0
   @backstage-community/plugin-sonarqube@1.2.0
+  @backstage-community/plugin-github-actions@1.3.0
 )
 RHDH_SCALPRUM_PACKAGE=@janus-idp/backstage-plugin-jfrog-artifactory@1.4.13
 

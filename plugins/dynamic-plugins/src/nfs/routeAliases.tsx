@@ -1,6 +1,7 @@
 import { routeResolutionApiRef, useApiHolder, type ApiHolder, type ApiRef } from '@backstage/frontend-plugin-api';
 import { createVersionedContext, createVersionedValueMap } from '@backstage/version-bridge';
 import { ReactNode, useMemo } from 'react';
+import { generatePath } from 'react-router-dom';
 
 /** The same global context `useApi` reads in every copy of the plugin APIs. */
 export const ApiContext = createVersionedContext<{ 1: ApiHolder }>('api-context');
@@ -23,6 +24,16 @@ export function withRouteAliases(parent: ApiHolder, aliases: RouteAliasMap): Api
       if (alias && 'path' in alias && typeof alias.path === 'string') {
         const path = alias.path;
         return () => path;
+      }
+      // A sub route of a mount point mapped to its path (a legacy
+      // `createSubRouteRef({ parent: rootRouteRef, path: '/:id' })`, which a
+      // routable extension links to within itself): below that path.
+      const sub = ref as { parent?: unknown; path?: unknown } | undefined;
+      const parentAlias = sub?.parent ? aliases.get(sub.parent) : undefined;
+      if (parentAlias && 'path' in parentAlias && typeof parentAlias.path === 'string' && typeof sub?.path === 'string') {
+        const base = parentAlias.path.replace(/\/+$/, '');
+        const subPath = sub.path;
+        return (params?: Record<string, string>) => `${base}${generatePath(subPath, params ?? {})}`;
       }
       return parentResolution?.resolve((alias ?? ref) as never, options as never);
     },

@@ -37,7 +37,7 @@ export function LazyExport(props: {
       lazy(async () => {
         const namespace = (await load(module, '*')) as Record<string, unknown>;
         const Loaded = asComponent(await load(module, importName));
-        const mountPoint = routePath === undefined ? undefined : mountPointOf(Loaded);
+        const mountPoint = mountPointOf(Loaded);
         const apiFactories = legacyApiFactories(namespace);
         const aliases = routeAliases ? await routeAliases(holder) : undefined;
         return {

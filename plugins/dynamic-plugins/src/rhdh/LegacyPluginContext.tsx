@@ -1,5 +1,6 @@
 import { useApiHolder, type ApiHolder, type ApiRef } from '@backstage/frontend-plugin-api';
 import { ReactNode, useMemo } from 'react';
+import { useInRouterContext, useResolvedPath } from 'react-router-dom';
 import { ApiHolderProvider, withRouteAliases, type RouteAliasMap } from '../nfs/routeAliases';
 
 /** What a legacy `createApiFactory` returns. */
@@ -16,18 +17,39 @@ export interface LegacyApiFactory {
  * components an API holder that
  * - creates the plugin's own APIs on first use (their dependencies come from
  *   this holder, so from the app for everything else), and
- * - resolves a routable extension's mount point route ref to the dynamic
- *   route's path (`createRoutableExtension` checks it), and the plugin's
- *   external routes to the routes `routeBindings` bind them to;
+ * - resolves a routable extension's mount point route ref to where it is
+ *   mounted (`createRoutableExtension` checks it): the dynamic route's path,
+ *   or, for an extension placed by a mount point (entity tab content such as
+ *   `EntityGithubActionsContent`, a card), the path of the route it renders
+ *   in, e.g. `/catalog/default/component/x/ci`. The old app found mount
+ *   points by walking its element tree, which never holds these;
+ * - resolves the plugin's external routes to the routes `routeBindings`
+ *   bind them to;
  * everything else is the app's.
  */
-export function LegacyPluginContext(props: {
+export function LegacyPluginContext(props: LegacyPluginContextProps) {
+  const inRouter = useInRouterContext();
+  return props.path === undefined && inRouter ? <MountedHere {...props} /> : <PluginContext {...props} />;
+}
+
+interface LegacyPluginContextProps {
   apiFactories: LegacyApiFactory[];
   mountPoint?: object;
+  /** Where the mount point is mounted; the enclosing route's path when not given. */
   path?: string;
   routeAliases?: RouteAliasMap;
   children: ReactNode;
-}) {
+}
+
+/**
+ * Mounted at the path the enclosing route matched: an entity tab's route is
+ * `<tab>/*`, so this is the tab's URL however deep the plugin's own routes go.
+ */
+function MountedHere(props: LegacyPluginContextProps) {
+  return <PluginContext {...props} path={useResolvedPath('.').pathname} />;
+}
+
+function PluginContext(props: LegacyPluginContextProps) {
   const parent = useApiHolder();
   const { apiFactories, mountPoint, path, routeAliases } = props;
   const holder = useMemo<ApiHolder>(() => {
