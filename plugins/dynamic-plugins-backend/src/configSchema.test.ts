@@ -6,6 +6,7 @@ import { ConfigReader } from '@backstage/config';
 import { INSTALLER_STATE_FILE } from '@devportal/plugin-dynamic-plugins-common';
 import { checkPluginConfig } from './configSchema';
 import { FrontendPlugins } from './frontendPlugins';
+import { pluginSchemas } from './marketplace/validateConfig';
 import { DynamicPluginStatusStore } from './status';
 
 /** config.d.ts as many RHDH and VeeCode packages write it: an augmentation, no exported Config. */
@@ -72,6 +73,12 @@ describe('config schemas of RHDH-format (dist-scalprum) packages', () => {
     // The schema is applied: a wrong type is refused, naming the key.
     const bad = await checkPluginConfig(dir, new ConfigReader({ acme: { proxyPath: { not: 'a string' } } }));
     expect(bad).toEqual({ problem: expect.stringMatching(/^invalid config: .*\/acme\/proxyPath/) });
+  });
+
+  it("gives the Plugins page's configure form the same schema", async () => {
+    const { record } = scalprumPackage(root, { jsonSchema: SCALPRUM_SCHEMA });
+    writeState(root, record);
+    expect(await pluginSchemas(root, '@acme/plugin-x')).toEqual([SCALPRUM_SCHEMA]);
   });
 
   it('without that file the augmentation cannot be read: a problem by default, a warning when asked', async () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConfigReader, type Config } from '@backstage/config';
 import type { JsonObject } from '@backstage/types';
 import { readInstallState } from '@devportal/plugin-dynamic-plugins-node';
-import { checkPluginConfig } from '../configSchema';
+import { checkPluginConfig, loadPluginConfigSchema } from '../configSchema';
 
 /** Why a plugin's proposed `pluginConfig` is refused, naming the key; undefined when it is valid. */
 export type ConfigValidator = (key: string, pluginConfig: Record<string, unknown>, pkg: string) => Promise<string | undefined>;
@@ -40,20 +40,14 @@ export function createConfigValidator(options: { root: string; config: Config })
 export async function pluginSchemas(root: string, key: string): Promise<JsonObject[]> {
   const record = readInstallState(root)?.plugins[key];
   if (!record) return [];
-  const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
-  const schema = await loadConfigSchema({
-    dependencies: [],
-    packagePaths: [path.join(root, record.folder, 'package.json')],
-    excludePackageDependencies: true,
-  });
+  // dist-scalprum/configSchema.json first, as the backend reads it (configSchema.ts).
+  const schema = await loadPluginConfigSchema(path.join(root, record.folder));
   return (schema.serialize().schemas as Array<{ value: JsonObject }>).map(s => s.value);
 }
 
 /** A key the plugin's schema marks `visibility: secret` holding a literal instead of a `${VAR}` reference. */
 async function plainSecret(folder: string, pluginConfig: Record<string, unknown>): Promise<string | undefined> {
-  // Loaded on first use, as in configSchema.ts: most backends never configure a plugin from the page.
-  const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
-  const schema = await loadConfigSchema({ dependencies: [], packagePaths: [path.join(folder, 'package.json')], excludePackageDependencies: true });
+  const schema = await loadPluginConfigSchema(folder);
   // Raw values (no substitution happened here), filtered down to the secret keys.
   const [secrets] = schema.process([{ data: pluginConfig as JsonObject, context: 'pluginConfig' }], { visibility: ['secret'], ignoreSchemaErrors: true });
   const walk = (value: unknown, at: string): string | undefined => {
