@@ -1,0 +1,215 @@
+/**
+ * bench/trust: what `trust: { mode: enforce }` adds to a cold install, as a
+ * ratio against `mode: off`, measured in one run on the same fixtures.
+ *
+ * Fixtures (generated, not measured): 20 npm plugin packages of ~1 MB
+ * (~120 files each), published with `devportal-cli plugin publish --npm
+ * --sign` to a loopback npm registry that keeps the signatures it is sent
+ * (a small server below), and 10 OCI plugins published with `plugin publish
+ * --oci --sign` to a local docker-registry (one image by default, or spread
+ * over `--images N`), all signed with one test key.
+ *
+ * Measured, median of --runs (default 3), each run: a cold install with
+ * `mode: off` and one with `mode: enforce` (alternating which goes first),
+ * each into an empty root; then an unchanged re-run under enforce, with the
+ * registries' requests counted (must be 0: no new verification).
+ *
+ *   node bench/trust/trust.ts [--runs 3] [--images 1] [--json]
+ *
+ * Not part of any test suite: it needs docker-registry, and its numbers
+ * depend on the machine. Build packages/cli and packages/plugin-installer
+ * first (`yarn backstage-cli package build` in each): the CLI runs from dist.
+ */
+import { execFile, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { repoRoot } from '../../e2e/support/backend.ts';
+import { startRegistry } from '../../e2e/support/registry.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    images: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+    // Prints one cold install per mode with its progress lines timed, before measuring.
+    trace: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('Usage: node bench/trust/trust.ts [--runs N] [--images N] [--json]');
+  process.exit(0);
+}
+const runs = Number(values.runs);
+const images = Number(values.images);
+const progress = (msg: string) => !values.json && process.stderr.write(`trust bench: ${msg}\n`);
+const cli = path.join(repoRoot, 'packages/cli/bin/devportal-cli');
+const NPM_PLUGINS = 20;
+const OCI_PLUGINS = 10;
+const CONCURRENCY = 8;
+// Asynchronous only: the npm registry fixture answers from this process's event loop.
+const run = promisify(execFile);
+
+/** ~1 MB over ~120 files, as bench/installer generates them. */
+function writePlugin(dir: string, name: string) {
+  fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', backstage: { role: 'backend-plugin' } }));
+  for (let i = 0; i < 120; i++) {
+    const size = 4_000 + ((i * 7919) % 9_000);
+    const noise = crypto.createHash('sha512').update(`${name}-${i}`).digest('base64');
+    let body = '';
+    while (body.length < size / 2) body += noise;
+    body += 'export function component(props) { return props.children; }\n'.repeat(Math.ceil(size / 2 / 60));
+    fs.writeFileSync(path.join(dir, 'dist', `chunk-${i}.js`), body);
+  }
+}
+
+/** An npm registry on loopback that keeps what `plugin publish --npm` sends, `dist.signatures` included. */
+async function startNpmFixture() {
+  const packuments = new Map<string, any>();
+  const tarballs = new Map<string, Buffer>();
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    if (req.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      req.on('data', d => chunks.push(d));
+      req.on('end', () => {
+        const doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        packuments.set(doc.name, { name: doc.name, 'dist-tags': doc['dist-tags'], versions: doc.versions });
+        for (const [file, a] of Object.entries<any>(doc._attachments)) tarballs.set(`/${doc.name}/-/${file}`, Buffer.from(a.data, 'base64'));
+        res.writeHead(201).end('{}');
+      });
+      return;
+    }
+    requests++;
+    const tarball = tarballs.get(url);
+    if (tarball) return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': tarball.length }).end(tarball);
+    const doc = packuments.get(url.slice(1));
+    if (doc) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
+    res.writeHead(404).end('{}');
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    requests: () => requests,
+    packument: (name: string) => packuments.get(name),
+    stop: () => new Promise<void>(resolve => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-bench-trust-'));
+  const [npm, registry] = await Promise.all([startNpmFixture(), startRegistry()]);
+  try {
+    const pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = path.join(work, 'release.pem');
+    fs.writeFileSync(key, pair.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    fs.writeFileSync(path.join(work, 'release.pub'), pair.publicKey.export({ format: 'pem', type: 'spki' }));
+
+    progress(`publishing ${NPM_PLUGINS} signed npm packages and ${OCI_PLUGINS} plugins in ${images} signed image(s)`);
+    const npmDirs = Array.from({ length: NPM_PLUGINS }, (_, i) => path.join(work, 'src', `npm-${i}`));
+    npmDirs.forEach((dir, i) => writePlugin(dir, `bench-trust-plugin-${i}`));
+    await run(process.execPath, [cli, 'plugin', 'publish', '--npm', npm.url, '--sign', key, ...npmDirs], { cwd: work });
+    const entries = npmDirs.map((_, i) => {
+      const name = `bench-trust-plugin-${i}`;
+      return `  - package: ${name}@1.0.0\n    integrity: ${npm.packument(name).versions['1.0.0'].dist.integrity}\n`;
+    });
+    for (let image = 0; image < images; image++) {
+      const dirs: string[] = [];
+      for (let i = image; i < OCI_PLUGINS; i += images) {
+        const dir = path.join(work, 'src', `oci-plugin-${i}`);
+        writePlugin(dir, `bench-trust-oci-plugin-${i}`);
+        dirs.push(dir);
+      }
+      const ref = `oci://${registry.host}/bench/trust-${image}:1.0.0`;
+      await run(process.execPath, [cli, 'plugin', 'publish', '--oci', ref, '--sign', key, ...dirs], { cwd: work });
+      for (const dir of dirs) entries.push(`  - package: ${ref}!${path.basename(dir)}\n`);
+    }
+    const env = { ...process.env, NPM_CONFIG_USERCONFIG: path.join(work, 'no-user-npmrc') };
+    fs.writeFileSync(path.join(work, '.npmrc'), `registry=${npm.url}\n`);
+    const config = (mode: string) => {
+      const file = path.join(work, `dynamic-plugins.${mode}.yaml`);
+      fs.writeFileSync(
+        file,
+        `trust:\n  mode: ${mode}\n  publicKeys:\n    release:\n      publicKeyFile: release.pub\n  trustedKeys: [release]\nplugins:\n${entries.join('')}`,
+      );
+      return file;
+    };
+    const files = { off: config('off'), enforce: config('enforce') };
+    const install = async (mode: 'off' | 'enforce', root: string) => {
+      const start = performance.now();
+      const args = [cli, 'plugins', 'install', '--config', files[mode], '--root', root, '--json', '--concurrency', String(CONCURRENCY)];
+      const result = await run(process.execPath, args, { cwd: work, env, maxBuffer: 64 * 1024 * 1024 }).catch(error => {
+        throw new Error(`${mode} install failed: ${error.stdout}${error.stderr}`);
+      });
+      return { seconds: (performance.now() - start) / 1000, outcome: JSON.parse(result.stdout) };
+    };
+
+    if (values.trace) {
+      for (const mode of ['off', 'enforce'] as const) {
+        const start = performance.now();
+        const args = [cli, 'plugins', 'install', '--config', files[mode], '--root', path.join(work, `trace-${mode}`), '--progress', '--concurrency', String(CONCURRENCY)];
+        const child = spawn(process.execPath, args, { cwd: work, env });
+        let text = '';
+        child.stderr.on('data', d => {
+          const at = ((performance.now() - start) / 1000).toFixed(3);
+          text += String(d).split('\n').filter(Boolean).map(line => `${mode} ${at} ${line}\n`).join('');
+        });
+        await new Promise(resolve => child.on('close', resolve));
+        process.stderr.write(text);
+      }
+    }
+    const t = { off: [] as number[], enforce: [] as number[], unchanged: [] as number[] };
+    let unchangedRequests = 0;
+    let verified = 0;
+    for (let round = 1; round <= runs; round++) {
+      const order: Array<'off' | 'enforce'> = round % 2 ? ['off', 'enforce'] : ['enforce', 'off'];
+      for (const mode of order) {
+        progress(`run ${round}/${runs}: cold install, mode ${mode}`);
+        t[mode].push((await install(mode, path.join(work, `root-${mode}-${round}`))).seconds);
+      }
+      const root = path.join(work, `root-enforce-${round}`);
+      const state = JSON.parse(fs.readFileSync(path.join(root, '.devportal-installed.json'), 'utf8'));
+      verified = Object.values<any>(state.plugins).filter(p => p.trust?.status === 'verified').length;
+      const before = npm.requests();
+      progress(`run ${round}/${runs}: unchanged re-run, mode enforce`);
+      t.unchanged.push((await install('enforce', root)).seconds);
+      unchangedRequests += npm.requests() - before;
+    }
+    const result = {
+      runs,
+      images,
+      plugins: NPM_PLUGINS + OCI_PLUGINS,
+      verifiedPlugins: verified,
+      coldOffSeconds: median(t.off),
+      coldEnforceSeconds: median(t.enforce),
+      enforceOverOff: median(t.enforce) / median(t.off),
+      unchangedEnforceSeconds: median(t.unchanged),
+      unchangedNpmRequests: unchangedRequests,
+      targetMet: median(t.enforce) / median(t.off) <= 1.15 && unchangedRequests === 0 && verified === NPM_PLUGINS + OCI_PLUGINS,
+    };
+    if (values.json) {
+      console.log(JSON.stringify(result));
+    } else {
+      const s = (x: number) => `${x.toFixed(3)} s`;
+      console.log(`plugins:                 ${NPM_PLUGINS} npm + ${OCI_PLUGINS} OCI in ${images} image(s); ${verified} verified under enforce`);
+      console.log(`cold install, off:       ${s(result.coldOffSeconds)} (median of ${runs})`);
+      console.log(`cold install, enforce:   ${s(result.coldEnforceSeconds)} (median of ${runs})`);
+      console.log(`enforce / off:           ${result.enforceOverOff.toFixed(3)} (target <= 1.15)`);
+      console.log(`unchanged re-run:        ${s(result.unchangedEnforceSeconds)} (${unchangedRequests} npm registry requests; must be 0)`);
+    }
+  } finally {
+    await Promise.all([npm.stop(), registry.stop()]);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
