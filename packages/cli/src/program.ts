@@ -105,15 +105,15 @@ export function createProgram(): Command {
   program
     .command('run')
     .description(
-      'Install the dynamic plugins, check the config and run the backend; run all three again when the backend exits with code 75 (a plugin change was applied)',
+      'Own the public port, install the dynamic plugins, check the config and run the backend behind the port; an apply starts a new backend beside the serving one and switches to it once it is ready (a backend that exits with code 75 gets all three steps again)',
     )
     .option('--plugins-config <file>', 'the dynamic plugins configuration (the base; the marketplace layer is read from the database)', 'dynamic-plugins.yaml')
     .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
     .option('--config <file>', "an app-config file of the backend (repeatable, later files win); the root's app-config.dynamic-plugins.yaml is added last unless listed", collect, [])
     .option('--no-plugins', 'skip the plugin installer step')
     .option('--backend <path>', 'the built backend to run (./devportal start passes .devportal/backend/packages/backend)', 'packages/backend')
-    .option('--port <port>', "the backend's port: checked to be free, and polled for readiness (default: backend.listen.port of the config files, else 7007)")
-    .option('--host <host>', 'the interface the backend listens on, for the port check')
+    .option('--port <port>', 'the public port the supervisor listens on and forwards to the serving backend (default: backend.listen.port of the config files, else 7007)')
+    .option('--host <host>', 'the interface of the public port (default: backend.listen.host of the config files, else every interface)')
     .option('--install-timeout <seconds>', 'stop the plugin installer after this long; a first start then fails, a restart goes on with the previous plugins', '900')
     .option('--max-restarts <n>', 'stop with an error after more than this many restarts within --restart-window', '5')
     .option('--restart-window <seconds>', 'the window --max-restarts counts in', '120')
@@ -125,3 +125,6 @@ export function createProgram(): Command {
 function collect(value: string, previous: string[]) {
   return [...previous, value];
 }
+    .option('--generation-timeout <seconds>', 'a new backend generation not ready and healthy within this long is stopped; the serving one stays', '120')
+    .option('--probation <seconds>', 'after a switch, the previous generation stays (idle) this long and takes the port back if the new one dies', '10')
+    .option('--drain-timeout <seconds>', 'how long the previous generation may take to answer its open requests before it is stopped anyway', '30')

@@ -22,8 +22,12 @@ export const REPLICA_ID_ENV = 'DEVPORTAL_REPLICA_ID';
 export type BackendToSupervisor =
   /** The root holds generation `generation`'s plugins: start a backend on it, switch when it is ready. */
   | { type: 'devportal:new-generation'; generation: number }
-  /** Sent by a new backend that started but must not serve (a plugin of its generation failed). */
-  | { type: 'devportal:generation-unhealthy'; generation: number; reason: string };
+  /**
+   * Sent once by every backend started with the IPC channel, when it has
+   * started: whether it may serve. Unhealthy when a plugin its generation
+   * added or changed failed to start; the supervisor then keeps the old one.
+   */
+  | { type: 'devportal:generation-verdict'; generation: number; healthy: boolean; reason?: string };
 
 /** Supervisor → backend. */
 export type SupervisorToBackend =
@@ -36,7 +40,7 @@ export function isBackendToSupervisor(message: unknown): message is BackendToSup
   const type = (message as { type?: unknown } | null)?.type;
   return (
     typeof (message as { generation?: unknown })?.generation === 'number' &&
-    (type === 'devportal:new-generation' || type === 'devportal:generation-unhealthy')
+    (type === 'devportal:new-generation' || type === 'devportal:generation-verdict')
   );
 }
 

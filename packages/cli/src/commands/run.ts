@@ -15,21 +15,24 @@ interface RunOptions {
   maxRestarts: string;
   restartWindow: string;
   installTimeout: string;
+  generationTimeout: string;
+  drainTimeout: string;
+  probation: string;
 }
 
 /**
- * `devportal-cli run`: install the dynamic plugins, check the config and run
- * the backend, again each time the backend exits with RESTART_EXIT_CODE.
- * `./devportal start` and the container image both start the portal this
- * way, so an apply from the marketplace restarts the backend by itself.
+ * `devportal-cli run`: own the public port, install the dynamic plugins,
+ * check the config and run the backend behind the port; an apply from the
+ * marketplace gets a new backend generation beside the serving one (see
+ * supervisor/supervise.ts). `./devportal start` and the container image both
+ * start the portal this way.
  */
 export async function runCommand(options: RunOptions) {
   const configs = options.config.map(file => path.resolve(file));
-  const port = options.port !== undefined ? positiveInt(options.port, '--port') : listenPort(configs);
-  const configCheckArgs = [
-    ...(options.port !== undefined ? ['--port', String(port)] : []),
-    ...(options.host !== undefined ? ['--host', options.host] : []),
-  ];
+  const fromConfig = listenAddress(configs);
+  const port = options.port !== undefined ? positiveInt(options.port, '--port') : fromConfig.port;
+  // No --port: the supervisor holds the public port itself (and says so when it is taken).
+  const configCheckArgs = options.host !== undefined ? ['--host', options.host] : [];
   const status = await supervise({
     // The same CLI that runs this command, with the same node.
     cli: [process.execPath, process.argv[1]],
@@ -38,32 +41,38 @@ export async function runCommand(options: RunOptions) {
     configs,
     backend: [process.execPath, path.resolve(options.backend)],
     port,
-    host: options.host,
+    host: options.host ?? fromConfig.host,
     configCheckArgs,
     installTimeoutMs: positiveInt(options.installTimeout, '--install-timeout') * 1000,
     maxRestarts: positiveInt(options.maxRestarts, '--max-restarts'),
     restartWindowMs: positiveInt(options.restartWindow, '--restart-window') * 1000,
+    generationTimeoutMs: positiveInt(options.generationTimeout, '--generation-timeout') * 1000,
+    drainTimeoutMs: positiveInt(options.drainTimeout, '--drain-timeout') * 1000,
+    probationMs: Number(options.probation) >= 0 ? Number(options.probation) * 1000 : positiveInt(options.probation, '--probation'),
     log: line => process.stderr.write(`devportal: ${line}\n`),
   });
   process.exitCode = status;
 }
 
 /**
- * backend.listen.port of the config files (later files win), for the
- * readiness probe when no --port is given, as in the container, where
- * app-config.yaml says 7007 and the chart's extra config may say otherwise.
+ * backend.listen of the config files (later files win), for the public port
+ * when no --port/--host is given, as in the container, where app-config.yaml
+ * says 7007 and the chart's extra config may say otherwise. Backstage listens
+ * on every interface when no host is set; so does the supervisor then.
  */
-function listenPort(configs: string[]): number {
+function listenAddress(configs: string[]): { port: number; host?: string } {
   let port = 7007;
+  let host: string | undefined;
   for (const file of configs) {
     try {
-      const value = YAML.parse(fs.readFileSync(file, 'utf8'))?.backend?.listen?.port;
-      if (Number.isInteger(Number(value)) && Number(value) > 0) port = Number(value);
+      const listen = YAML.parse(fs.readFileSync(file, 'utf8'))?.backend?.listen;
+      if (Number.isInteger(Number(listen?.port)) && Number(listen.port) > 0) port = Number(listen.port);
+      if (typeof listen?.host === 'string') host = listen.host;
     } catch {
       // config check names the broken file.
     }
   }
-  return port;
+  return { port, host: host === '' ? undefined : host };
 }
 
 function positiveInt(value: string, flag: string): number {

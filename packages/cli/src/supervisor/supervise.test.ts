@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,11 +55,27 @@ if (step === 'restart, installer hangs') { fs.writeFileSync(path.join(dir, 'inst
 if (step === 'crash') process.exit(3);
 if (step === 'exit 0') process.exit(0);
 if (step === 'exit 143') process.exit(143);
+const hangs = step === 'hang at init';
 const server = http.createServer((req, res) => {
-  res.statusCode = req.url === '/.backstage/health/v1/readiness' ? 200 : 404;
+  if (req.url === '/.backstage/health/v1/readiness') res.statusCode = hangs ? 503 : 200;
+  else if (req.url === '/who') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ pid: process.pid, step })); return; }
+  else if (req.url === '/slow') { setTimeout(() => res.end('slow from ' + process.pid), 700); return; }
+  else res.statusCode = 404;
   res.end();
 });
-server.listen(Number(process.env.FAKE_PORT), '127.0.0.1');
+// The supervisor gives each backend a loopback port of its own, the way Backstage reads it.
+server.listen(Number(process.env.APP_CONFIG_backend_listen_port), '127.0.0.1');
+if (process.send) {
+  process.on('message', message => fs.appendFileSync(path.join(dir, 'messages.log'), process.pid + ' ' + JSON.stringify(message) + '\\n'));
+  if (!hangs) {
+    const unhealthy = step === 'serve, unhealthy';
+    process.send({ type: 'devportal:generation-verdict', generation: n, healthy: !unhealthy, ...(unhealthy ? { reason: 'plugin broken-plugin failed to start: boom' } : {}) });
+  }
+}
+// An admin applying from the marketplace: this backend asks for a new generation beside it.
+if (step === 'serve, then new generation') setTimeout(() => process.send({ type: 'devportal:new-generation', generation: 7 }), 300);
+// A plugin route that throws outside the request (a timer): the process dies.
+if (step === 'serve, then crash') setTimeout(() => { throw new Error('route crashed'); }, 500);
 // An admin applying again and again: each backend serves before it asks.
 if (step === 'serve, then restart') setTimeout(() => process.exit(75), 800);
 for (const signal of ['SIGTERM', 'SIGINT']) {
@@ -83,6 +100,8 @@ interface Harness {
   signals: EventEmitter;
   lines: string[];
   calls(): string[];
+  /** What the supervisor sent each backend: `<pid> <message JSON>`. */
+  messages(): string[];
   options: SuperviseOptions;
 }
 
@@ -124,6 +143,10 @@ async function harness(script: string[], overrides: Partial<SuperviseOptions> = 
         .readFileSync(path.join(dir, 'calls.log'), 'utf8')
         .split('\n')
         .filter(line => line && !line.startsWith('installer {')),
+    messages: () => {
+      const file = path.join(dir, 'messages.log');
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    },
     options: {
       cli: [process.execPath, path.join(dir, 'cli.js')],
       pluginsConfig: path.join(dir, 'dynamic-plugins.yaml'),
@@ -274,5 +297,115 @@ describe('supervise', () => {
     await expect(done).resolves.toBe(130);
     expect(backendRuns(h)).toHaveLength(0);
     expect(h.signals.listenerCount('SIGINT')).toBe(0);
+  });
+
+  describe('generations behind the public port', () => {
+    /** Keeps `clients` keep-alive clients asking `/who` and `/slow` through the public port until stopped. */
+    function load(port: number, clients: number) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+      const results = { ok: 0, failed: [] as string[], pids: new Set<number>() };
+      let running = true;
+      const loops = Array.from({ length: clients }, async (_, i) => {
+        while (running) {
+          const url = i % 4 === 0 ? '/slow' : '/who';
+          const outcome = await new Promise<string | undefined>(resolve => {
+            const req = http.get({ host: '127.0.0.1', port, path: url, agent }, res => {
+              let body = '';
+              res.on('data', c => (body += c));
+              res.on('end', () => {
+                if (res.statusCode !== 200) return resolve(`${url} ${res.statusCode}`);
+                if (url === '/who') results.pids.add(JSON.parse(body).pid);
+                resolve(undefined);
+              });
+              res.on('error', e => resolve(`${url} ${e.message}`));
+            });
+            req.on('error', e => resolve(`${url} ${e.message}`));
+          });
+          if (outcome) results.failed.push(outcome);
+          else results.ok++;
+        }
+      });
+      return {
+        results,
+        stop: async () => {
+          running = false;
+          await Promise.all(loops);
+          agent.destroy();
+        },
+      };
+    }
+
+    it('starts a new backend beside the serving one, switches when it is ready and drains the old one: no request fails', async () => {
+      const h = await harness(['serve, then new generation', 'serve'], { probationMs: 300 });
+      const done = supervise(h.options);
+      await until('readiness', () => h.lines.some(l => l.startsWith('DevPortal is ready')));
+      const traffic = load(h.options.port, 12);
+      await until('the switch', () => h.lines.some(l => l.includes('generation 7 serves')));
+      await until('the old backend to stop', () => h.calls().includes('backend got SIGTERM'));
+      await new Promise(r => setTimeout(r, 300));
+      await traffic.stop();
+      expect(traffic.results.failed).toEqual([]);
+      expect(traffic.results.ok).toBeGreaterThan(20);
+      const [first, second] = backendRuns(h);
+      // Both generations answered, and only the first one was stopped; the installer ran once (the apply installs).
+      expect([...traffic.results.pids].sort()).toEqual([first.pid, second.pid].sort());
+      expect(h.calls().filter(l => l.startsWith('plugins install'))).toHaveLength(1);
+      await until('the serving message after probation', () => h.messages().includes(`${second.pid} {"type":"devportal:serving"}`));
+      h.signals.emit('SIGTERM');
+      await expect(done).resolves.toBe(0);
+    });
+
+    it('keeps the old backend serving when the new one reports a failed plugin, and tells it why', async () => {
+      const h = await harness(['serve, then new generation', 'serve, unhealthy']);
+      const done = supervise(h.options);
+      await until('the refusal', () => h.lines.some(l => l.startsWith('error: generation 7 did not take over')));
+      const [first, second] = backendRuns(h);
+      expect(h.lines).toContain(
+        'error: generation 7 did not take over: plugin broken-plugin failed to start: boom; the previous backend keeps serving',
+      );
+      await until('the message to the old backend', () => h.messages().some(m => m.startsWith(`${first.pid} {"type":"devportal:generation-failed"`)));
+      const who = await (await fetch(`http://127.0.0.1:${h.options.port}/who`)).json();
+      expect(who.pid).toBe(first.pid);
+      expect(() => process.kill(second.pid, 0)).toThrow();
+      h.signals.emit('SIGTERM');
+      await expect(done).resolves.toBe(0);
+    });
+
+    it('takes the port back when the new backend dies within the probation time', async () => {
+      const h = await harness(['serve, then new generation', 'serve, then crash'], { probationMs: 5000 });
+      const done = supervise(h.options);
+      await until('the hand-back', () => h.lines.some(l => l.includes('the previous backend serves again')));
+      const [first] = backendRuns(h);
+      expect(h.lines.some(l => /^error: generation 7 did not take over: the new backend stopped with exit code 1 within 5 s of taking over/.test(l))).toBe(true);
+      await until('the message to the old backend', () => h.messages().some(m => m.startsWith(`${first.pid} {"type":"devportal:generation-failed"`)));
+      const who = await (await fetch(`http://127.0.0.1:${h.options.port}/who`)).json();
+      expect(who.pid).toBe(first.pid);
+      h.signals.emit('SIGTERM');
+      await expect(done).resolves.toBe(0);
+    });
+
+    it('stops a new backend that is not ready within the generation timeout', async () => {
+      const h = await harness(['serve, then new generation', 'hang at init'], { generationTimeoutMs: 1500 });
+      const done = supervise(h.options);
+      await until('the timeout', () => h.lines.some(l => l.includes('was not ready within 2 s')));
+      const [first] = backendRuns(h);
+      const who = await (await fetch(`http://127.0.0.1:${h.options.port}/who`)).json();
+      expect(who.pid).toBe(first.pid);
+      h.signals.emit('SIGTERM');
+      await expect(done).resolves.toBe(0);
+    });
+
+    it('answers 503 before the first backend is ready, and refuses to start on a port in use', async () => {
+      const h = await harness(['hang at init']);
+      const done = supervise(h.options);
+      await until('a backend', () => backendRuns(h).length === 1);
+      const res = await fetch(`http://127.0.0.1:${h.options.port}/who`);
+      expect(res.status).toBe(503);
+      const busy = await harness(['serve'], { port: h.options.port });
+      await expect(supervise(busy.options)).resolves.toBe(1);
+      expect(busy.lines).toContain(`error: port ${h.options.port} is already in use; stop what runs there or set DEVPORTAL_PORT to a free port`);
+      h.signals.emit('SIGTERM');
+      await expect(done).resolves.toBe(0);
+    });
   });
 });

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { RESTART_EXIT_CODE } from '@devportal/plugin-dynamic-plugins-common';
-import { capture, start, waitUntilReady, type Started } from './children';
+import { REPLICA_ID_ENV, RESTART_EXIT_CODE } from '@devportal/plugin-dynamic-plugins-common';
+import { capture, start, type Started } from './children';
+import { FrontDoor } from './frontDoor';
+import { BackendGeneration } from './generation';
 
 /** The file the installer writes into the root: each plugin's `pluginConfig`. */
 export const DYNAMIC_PLUGINS_APP_CONFIG = 'app-config.dynamic-plugins.yaml';
@@ -24,9 +27,9 @@ export interface SuperviseOptions {
   configs: string[];
   /** How to run the backend, e.g. `[process.execPath, '.devportal/backend/packages/backend']`. */
   backend: string[];
-  /** The port the backend listens on: readiness is polled there. */
+  /** The public port: the supervisor listens there and forwards to the serving backend. */
   port: number;
-  /** The interface it listens on (readiness is polled on loopback for 0.0.0.0 and ::). */
+  /** The interface the public port is on (backends always listen on loopback ports of their own). */
   host?: string;
   /** Extra arguments for `config check` (e.g. `--port`, `--host`). */
   configCheckArgs?: string[];
@@ -45,26 +48,41 @@ export interface SuperviseOptions {
   /** Where SIGINT and SIGTERM come from; tests pass an EventEmitter. */
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
   readinessIntervalMs?: number;
+  /** A new generation not ready and healthy within this long is stopped; the old one keeps serving (default 120 s). */
+  generationTimeoutMs?: number;
+  /** How long the old generation may take to answer what it was sent before it is stopped anyway (default 30 s). */
+  drainTimeoutMs?: number;
+  /** SIGTERM to SIGKILL for a backend being stopped (default 30 s). */
+  stopGraceMs?: number;
+  /** How long the previous backend stays, idle, after a switch, to take the port back if the new one dies (default 10 s). */
+  probationMs?: number;
 }
 
 /**
- * `devportal-cli run`: owns the backend process so that an apply from the
- * marketplace can restart it. Each round installs the plugins (base file plus
- * the marketplace layer), checks the config, starts the backend and waits for
- * it; a backend that exits with RESTART_EXIT_CODE starts another round.
- * Resolves with the status the supervisor should exit with.
+ * `devportal-cli run`: owns the public port and the backend processes behind
+ * it, so that an apply from the marketplace takes effect without a failed
+ * request. The first round installs the plugins (base file plus the
+ * marketplace layer), checks the config and starts a backend. A backend that
+ * asks for a new generation over IPC gets one beside it (see `handover`); a
+ * backend that exits with RESTART_EXIT_CODE (one without the IPC channel)
+ * starts another round. Resolves with the status the supervisor should exit
+ * with.
  */
 export async function supervise(options: SuperviseOptions): Promise<number> {
   const env = options.env ?? process.env;
   const signals = options.signals ?? process;
   const { log } = options;
+  // No host: every interface, as Backstage does when backend.listen.host is unset.
+  const host = options.host;
   let stopSignal: NodeJS.Signals | undefined;
-  let current: Started | undefined;
-  // Forward, not handle: the backend decides how to shut down (it drains
-  // connections within 5 s). A second Ctrl-C is forwarded again.
+  let installer: Started | undefined;
+  const backends = new Set<BackendGeneration>();
+  // Forward, not handle: each backend decides how to shut down (it drains
+  // its connections). A second Ctrl-C is forwarded again.
   const onSignal = (signal: NodeJS.Signals) => {
     stopSignal = signal;
-    current?.child.kill(signal);
+    installer?.child.kill(signal);
+    for (const backend of backends) backend.child.kill(signal);
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
@@ -73,7 +91,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
 
   const run = async (argv: string[], timeoutMs?: number) => {
     const started = start(argv, env);
-    current = started;
+    installer = started;
     let timedOut = false;
     const timer =
       timeoutMs === undefined
@@ -89,10 +107,111 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
       return timedOut ? 1 : status;
     } finally {
       clearTimeout(timer);
-      current = undefined;
+      installer = undefined;
     }
   };
   const stoppedStatus = () => exitStatusOf(stopSignal!);
+
+  // The public port is the supervisor's for its whole life: generations come
+  // and go behind it, and it answers 503 only before the first one is ready.
+  const door = new FrontDoor({ log });
+  try {
+    await door.listen(options.port, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    log(
+      code === 'EADDRINUSE'
+        ? `error: port ${options.port} is already in use; stop what runs there or set DEVPORTAL_PORT to a free port`
+        : `error: cannot listen on ${host ?? '*'}:${options.port}: ${(error as Error).message}`,
+    );
+    signals.off('SIGINT', onInt);
+    signals.off('SIGTERM', onTerm);
+    return 1;
+  }
+  const backendEnv = { ...env, [REPLICA_ID_ENV]: env[REPLICA_ID_ENV] ?? `${os.hostname()}:${options.port}` };
+  let started = 0;
+  const startBackend = async () => {
+    const configArgs = backendConfigs(options).flatMap(file => ['--config', file]);
+    const backend = await BackendGeneration.start([...options.backend, ...configArgs], backendEnv, ++started);
+    backends.add(backend);
+    void backend.exited.then(() => backends.delete(backend));
+    return backend;
+  };
+
+  /**
+   * A backend asked for a new generation (an apply installed new plugins):
+   * start one beside it, switch the port to it once it is ready and healthy,
+   * let the old one answer what it has, then stop it. A new one that exits,
+   * reports a failed plugin or is not ready in time is stopped instead, and
+   * the old one, still serving, is told why.
+   */
+  const handover = async (old: BackendGeneration, generation: number): Promise<BackendGeneration | undefined> => {
+    log(`starting a new backend for generation ${generation} beside the serving one`);
+    const candidate = await startBackend();
+    const outcome = await readyAndHealthy(candidate, options.generationTimeoutMs ?? 120_000, options.readinessIntervalMs);
+    if (outcome.ok && !stopSignal) {
+      door.switchTo(candidate.upstream);
+      log(`generation ${generation} serves; the previous backend finishes its requests and stops`);
+      const drained = await door.drain(old.upstream, options.drainTimeoutMs ?? 30_000);
+      if (!drained.drained) log(`warning: ${drained.left} request(s) to the previous backend still open after the drain time; stopping it anyway`);
+      // Probation: the old backend idles, without traffic, until the new one
+      // has served a while; one that dies meanwhile (a plugin route that
+      // crashes the process) hands the port back instead of leaving none.
+      const probationMs = options.probationMs ?? 10_000;
+      const crashed = await Promise.race([candidate.exited, delay(probationMs).then(() => undefined)]);
+      if (crashed !== undefined && !stopSignal && old.alive) {
+        door.switchTo(old.upstream);
+        door.forget(candidate.upstream);
+        const reason = `the new backend stopped with exit code ${crashed} within ${Math.round(probationMs / 1000)} s of taking over (see the log above)`;
+        log(`error: generation ${generation} did not take over: ${reason}; the previous backend serves again`);
+        old.send({ type: 'devportal:generation-failed', generation, reason });
+        return undefined;
+      }
+      candidate.send({ type: 'devportal:serving' });
+      await old.stop(options.stopGraceMs ?? 30_000);
+      door.forget(old.upstream);
+      return candidate;
+    }
+    const reason = stopSignal || outcome.ok ? 'the portal is stopping' : outcome.reason;
+    log(`error: generation ${generation} did not take over: ${reason}; the previous backend keeps serving`);
+    await candidate.stop(5_000);
+    old.send({ type: 'devportal:generation-failed', generation, reason });
+    return undefined;
+  };
+
+  /** Serves with `first` and its successors until the serving backend exits; resolves with that exit. */
+  const serve = async (first: BackendGeneration, firstServed: boolean) => {
+    let current = first;
+    let served = firstServed;
+    for (;;) {
+      const event = await new Promise<{ exit: number } | { generation: number }>(resolve => {
+        // Asked while the previous switch was still on probation.
+        const asked = current.takeGenerationRequest();
+        if (asked !== undefined) return resolve({ generation: asked });
+        const off = current.onMessage(message => {
+          if (message.type === 'devportal:new-generation') {
+            off();
+            current.takeGenerationRequest();
+            resolve({ generation: message.generation });
+          }
+        });
+        void current.exited.then(status => {
+          off();
+          resolve({ exit: status });
+        });
+      });
+      if ('exit' in event) {
+        door.forget(current.upstream);
+        return { status: event.exit, served };
+      }
+      if (stopSignal) continue;
+      const next = await handover(current, event.generation);
+      if (next) {
+        current = next;
+        served = true;
+      }
+    }
+  };
 
   try {
     const installerArgs = options.pluginsConfig ? await installerArguments(options, env) : undefined;
@@ -115,25 +234,20 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
         }
       }
 
-      const configs = backendConfigs(options);
-      const configArgs = configs.flatMap(file => ['--config', file]);
+      const configArgs = backendConfigs(options).flatMap(file => ['--config', file]);
       const checked = await run([...options.cli, 'config', 'check', ...(options.configCheckArgs ?? []), ...configArgs]);
       if (stopSignal) return stoppedStatus();
       if (checked !== 0) return 1;
 
       log(round === 0 ? `starting on http://localhost:${options.port}` : `starting again on http://localhost:${options.port}`);
-      const backend = start([...options.backend, ...configArgs], { ...env, NODE_ENV: 'production' });
-      current = backend;
-      let running = true;
-      let served = false;
-      const readiness = waitUntilReady(readinessUrl(options), () => running, options.readinessIntervalMs).then(ready => {
-        served = Boolean(ready);
-        if (ready) log(`DevPortal is ready: http://localhost:${options.port}`);
-      });
-      const status = await backend.exited;
-      running = false;
-      current = undefined;
-      await readiness;
+      const backend = await startBackend();
+      const ready = await backend.ready(options.readinessIntervalMs);
+      if (ready) {
+        door.switchTo(backend.upstream);
+        backend.send({ type: 'devportal:serving' });
+        log(`DevPortal is ready: http://localhost:${options.port}`);
+      }
+      const { status, served } = await serve(backend, ready);
 
       if (status === RESTART_EXIT_CODE && !stopSignal) {
         const now = Date.now();
@@ -159,6 +273,42 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   } finally {
     signals.off('SIGINT', onInt);
     signals.off('SIGTERM', onTerm);
+    for (const backend of backends) await backend.stop(options.stopGraceMs ?? 30_000);
+    await door.close();
+  }
+}
+
+/**
+ * Waits for a new backend to answer readiness and to report its verdict
+ * (every backend started with the IPC channel sends one when it has
+ * started), within `timeoutMs`: a plugin that hangs at init must not hold
+ * the apply forever.
+ */
+async function readyAndHealthy(
+  backend: BackendGeneration,
+  timeoutMs: number,
+  intervalMs?: number,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  let off = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const verdict = new Promise<{ ok: true } | { ok: false; reason: string }>(resolve => {
+    off = backend.onMessage(message => {
+      if (message.type !== 'devportal:generation-verdict') return;
+      resolve(message.healthy ? { ok: true } : { ok: false, reason: message.reason ?? 'a plugin of the new generation failed to start' });
+    });
+  });
+  const timeout = new Promise<{ ok: false; reason: string }>(resolve => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `the new backend was not ready within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+  });
+  const exited = backend.exited.then(status => ({ ok: false as const, reason: `the new backend stopped with exit code ${status} before it was ready (see the log above)` }));
+  try {
+    const first = await Promise.race([verdict, timeout, exited]);
+    if (!first.ok) return first;
+    const ready = await Promise.race([backend.ready(intervalMs).then(ok => (ok ? { ok: true as const } : undefined)), timeout, exited]);
+    return ready ?? (await exited);
+  } finally {
+    off();
+    clearTimeout(timer);
   }
 }
 
@@ -184,10 +334,8 @@ function backendConfigs(options: SuperviseOptions): string[] {
   return fs.existsSync(dynamicConfig) ? [...options.configs, dynamicConfig] : options.configs;
 }
 
-function readinessUrl(options: SuperviseOptions): string {
-  const host = options.host ?? '127.0.0.1';
-  const probe = ['0.0.0.0', '::', ''].includes(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `http://${probe}:${options.port}/.backstage/health/v1/readiness`;
+function delay(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms).unref());
 }
 
 function exitStatusOf(signal: NodeJS.Signals): number {

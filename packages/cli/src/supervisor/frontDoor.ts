@@ -1,0 +1,218 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/**
+ * The supervisor's public port. Clients connect here and never to a backend:
+ * each request is forwarded to the backend generation that is current when
+ * the request arrives, so a client's keep-alive connection outlives any
+ * number of generations, and switching generations never closes the port.
+ *
+ * Why an HTTP-level forwarder rather than handing the listening socket to the
+ * new process: a socket handover moves *new* connections only; keep-alive
+ * connections stay with the old process, which must close them when it
+ * stops, and a client that sends on a connection the server is closing sees
+ * a reset (the keep-alive race). Routing each request lets the old
+ * generation finish what it has and then receive nothing more.
+ */
+export interface Upstream {
+  /** A name for logs, e.g. "generation 3". */
+  name: string;
+  port: number;
+}
+
+interface UpstreamUse {
+  upstream: Upstream;
+  agent: http.Agent;
+  /** Requests forwarded and not yet answered in full. */
+  inFlight: number;
+  /** Upgraded connections (websockets): closed by the backend when it stops, then re-opened by clients. */
+  tunnels: Set<Duplex>;
+  idle: Array<() => void>;
+}
+
+/** Hop-by-hop headers are about one connection; they are not forwarded (RFC 9110 7.6.1). */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
+
+export class FrontDoor {
+  private readonly server: http.Server;
+  private current: UpstreamUse | undefined;
+  private readonly uses = new Set<UpstreamUse>();
+
+  constructor(private readonly options: { log: (line: string) => void; startingMessage?: string }) {
+    this.server = http.createServer({ keepAlive: true }, (req, res) => this.forward(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.tunnel(req, socket, head));
+    this.server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    // Longer than the backend's own keep-alive: the client, not us, closes an idle connection first.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
+  }
+
+  listen(port: number, host: string | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  /** From now on every new request and upgrade goes to `upstream`; the previous one gets nothing new. */
+  switchTo(upstream: Upstream): void {
+    const use: UpstreamUse = {
+      upstream,
+      agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+      inFlight: 0,
+      tunnels: new Set(),
+      idle: [],
+    };
+    this.uses.add(use);
+    this.current = use;
+  }
+
+  /**
+   * Resolves once `upstream` has answered every request forwarded to it (or
+   * after `timeoutMs`, for long polls), then closes the idle connections to
+   * it, so stopping it afterwards can reset nothing a client waits for.
+   * Upgraded connections are left for the backend to close as it stops.
+   */
+  async drain(upstream: Upstream, timeoutMs: number): Promise<{ drained: boolean; left: number }> {
+    const use = [...this.uses].find(u => u.upstream === upstream);
+    if (!use) return { drained: true, left: 0 };
+    let drained = true;
+    if (use.inFlight > 0) {
+      drained = await new Promise<boolean>(resolve => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        use.idle.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    }
+    const left = use.inFlight;
+    use.agent.destroy();
+    if (use.tunnels.size === 0) this.uses.delete(use);
+    return { drained, left };
+  }
+
+  /** Forgets an upstream that is gone: its tunnels are closed by now, or are closed here. */
+  forget(upstream: Upstream): void {
+    for (const use of this.uses) {
+      if (use.upstream !== upstream) continue;
+      for (const tunnel of use.tunnels) tunnel.destroy();
+      use.agent.destroy();
+      this.uses.delete(use);
+    }
+    if (this.current?.upstream === upstream) this.current = undefined;
+  }
+
+  close(): Promise<void> {
+    return new Promise(resolve => {
+      for (const use of this.uses) {
+        for (const tunnel of use.tunnels) tunnel.destroy();
+        use.agent.destroy();
+      }
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private forward(req: http.IncomingMessage, res: http.ServerResponse) {
+    const use = this.current;
+    if (!use) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '2' });
+      res.end(`${this.options.startingMessage ?? 'DevPortal is starting'}\n`);
+      return;
+    }
+    use.inFlight++;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      use.inFlight--;
+      if (use.inFlight === 0) for (const notify of use.idle.splice(0)) notify();
+    };
+    const upstreamReq = http.request(
+      {
+        host: '127.0.0.1',
+        port: use.upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardedHeaders(req),
+        agent: use.agent,
+      },
+      upstreamRes => {
+        const headers = { ...upstreamRes.headers };
+        for (const name of HOP_BY_HOP) delete headers[name];
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
+        upstreamRes.pipe(res);
+        upstreamRes.once('end', finish);
+        upstreamRes.once('error', () => {
+          res.destroy();
+          finish();
+        });
+      },
+    );
+    upstreamReq.once('error', error => {
+      finish();
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      this.options.log(`warning: ${use.upstream.name} did not answer ${req.method} ${req.url}: ${(error as Error).message}`);
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('Bad gateway\n');
+    });
+    // A client that goes away mid-request: stop the upstream request too.
+    res.once('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+      finish();
+    });
+    req.pipe(upstreamReq);
+  }
+
+  /** Websockets: the upgrade request is forwarded as is and the two sockets are joined. */
+  private tunnel(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
+    const use = this.current;
+    if (!use) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n\r\n');
+      return;
+    }
+    const upstream = net.connect(use.upstream.port, '127.0.0.1');
+    use.tunnels.add(socket);
+    const close = () => {
+      use.tunnels.delete(socket);
+      upstream.destroy();
+      socket.destroy();
+    };
+    upstream.once('connect', () => {
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    // Either side ending ends both: a backend that stops closes its websockets, and clients reconnect.
+    upstream.once('close', close);
+    upstream.once('error', close);
+    socket.once('close', close);
+    socket.once('error', close);
+  }
+}
+
+function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = { ...req.headers };
+  for (const name of HOP_BY_HOP) delete headers[name];
+  const client = req.socket.remoteAddress;
+  if (client) {
+    const prior = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
+  }
+  return headers;
+}

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import {
+  isBackendToSupervisor,
+  SUPERVISOR_IPC_ENV,
+  type BackendToSupervisor,
+  type SupervisorToBackend,
+} from '@devportal/plugin-dynamic-plugins-common';
+import { exitStatus, waitUntilReady } from './children';
+import type { Upstream } from './frontDoor';
+
+/**
+ * One backend process behind the front door: it listens on a loopback port
+ * of its own (set through Backstage's APP_CONFIG_ environment overrides, which
+ * win over every config file) and talks to the supervisor over an IPC channel.
+ */
+export class BackendGeneration {
+  readonly upstream: Upstream;
+  readonly child: ChildProcess;
+  /** Resolves with the exit status; never rejects. */
+  readonly exited: Promise<number>;
+  private running = true;
+  private generationRequest: number | undefined;
+  private readonly listeners = new Set<(message: BackendToSupervisor) => void>();
+
+  private constructor(argv: string[], env: NodeJS.ProcessEnv, readonly number: number, port: number) {
+    this.upstream = { name: `backend ${number}`, port };
+    this.child = spawn(argv[0], argv.slice(1), {
+      env: {
+        ...env,
+        NODE_ENV: 'production',
+        APP_CONFIG_backend_listen_port: String(port),
+        APP_CONFIG_backend_listen_host: '127.0.0.1',
+        [SUPERVISOR_IPC_ENV]: '1',
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    this.exited = new Promise<number>(resolve => {
+      this.child.once('error', () => resolve(127));
+      this.child.once('exit', (code, signal) => resolve(exitStatus(code, signal)));
+    }).finally(() => {
+      this.running = false;
+    });
+    this.child.on('message', message => {
+      if (!isBackendToSupervisor(message)) return;
+      if (message.type === 'devportal:new-generation') this.generationRequest = message.generation;
+      for (const listener of this.listeners) listener(message);
+    });
+  }
+
+  static async start(argv: string[], env: NodeJS.ProcessEnv, number: number): Promise<BackendGeneration> {
+    return new BackendGeneration(argv, env, number, await freeLoopbackPort());
+  }
+
+  get alive(): boolean {
+    return this.running;
+  }
+
+  /** Resolves true once it answers readiness, false when it exits first. */
+  ready(intervalMs?: number): Promise<boolean> {
+    return waitUntilReady(`http://127.0.0.1:${this.upstream.port}/.backstage/health/v1/readiness`, () => this.running, intervalMs);
+  }
+
+  /** The last new-generation request not yet handled (it may come while the supervisor is busy). */
+  takeGenerationRequest(): number | undefined {
+    const asked = this.generationRequest;
+    this.generationRequest = undefined;
+    return asked;
+  }
+
+  onMessage(listener: (message: BackendToSupervisor) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  send(message: SupervisorToBackend): void {
+    if (this.running && this.child.connected) this.child.send(message, () => {});
+  }
+
+  /** SIGTERM (Backstage drains within its shutdown timeout), SIGKILL if it is still there after `graceMs`. */
+  async stop(graceMs: number): Promise<number> {
+    if (this.running) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      timer.unref();
+      try {
+        return await this.exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return this.exited;
+  }
+}
+
+/** A port nobody listens on now; the backend binds it a moment later (loopback only, so the race is ours alone). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
