@@ -4,6 +4,7 @@
  * docs/plugins/api.md.
  */
 import type { PluginSourceLabel } from './status';
+import type { TrustResult } from './trust';
 
 /** What a plugin adds to the portal, as the catalog filters it. */
 export const CATALOG_KINDS = ['frontend', 'backend', 'module'] as const;
@@ -161,6 +162,8 @@ export interface ManagedPlugin {
   pluginConfig?: Record<string, unknown>;
   changedBy?: string;
   changedAt?: string;
+  /** Who signed what is installed (the installer's trust policy result), when it recorded one. */
+  trust?: TrustResult;
 }
 
 /** Pushed over signals on `APPLY_SIGNAL_CHANNEL` while an apply runs. */

@@ -58,6 +58,8 @@ export function managedPlugins(input: {
       ...(status?.initMs !== undefined ? { initMs: status.initMs } : {}),
       ...(plugin.pluginConfig ? { pluginConfig: plugin.pluginConfig } : {}),
       ...(last ? { changedBy: last.author, changedAt: last.finishedAt ?? last.createdAt } : {}),
+      // From the installer state: the result for the bytes in the root.
+      ...(record?.trust ? { trust: record.trust } : {}),
     };
   });
 }

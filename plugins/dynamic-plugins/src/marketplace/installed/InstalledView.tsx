@@ -1,5 +1,5 @@
 import { Badge, Button, Cell, Column, Flex, Row, TableBody, TableHeader, TableRoot, Text, VisuallyHidden } from '@backstage/ui';
-import type { ChangeRequest, ManagedPlugin } from '@devportal/plugin-dynamic-plugins-common';
+import { describeTrust, type ChangeRequest, type ManagedPlugin } from '@devportal/plugin-dynamic-plugins-common';
 import { useState } from 'react';
 import { formatMs, formatTime, formatUser } from '../format';
 import { ConfigureDialog } from './ConfigureDialog';
@@ -51,6 +51,7 @@ export function InstalledView({ plugins, busy, onStage }: InstalledViewProps) {
                 <Flex direction="column" gap="0">
                   <Text weight="bold">{plugin.key}</Text>
                   {plugin.locked && <Badge size="small">locked</Badge>}
+                  <TrustBadge plugin={plugin} />
                 </Flex>
               </Cell>
               <Cell>{plugin.version ?? '—'}</Cell>
@@ -126,6 +127,23 @@ function RowActions({ plugin, busy, describedBy, onToggle, onConfigure, onUpgrad
           Uninstall
         </Button>
       </Flex>
+    </span>
+  );
+}
+
+/**
+ * The trust policy's result for the installed bytes: nothing when no policy
+ * checks this plugin, else verified (by whom), unsigned or invalid, with the
+ * detail as its tooltip and accessible name.
+ */
+function TrustBadge({ plugin }: { plugin: ManagedPlugin }) {
+  const trust = plugin.trust;
+  if (!trust || trust.status === 'not-checked') return null;
+  const label = trust.status === 'verified' ? 'signed' : trust.status;
+  const text = `${describeTrust(trust)} (trust policy: ${trust.mode})`;
+  return (
+    <span title={text} aria-label={text}>
+      <Badge size="small">{label}</Badge>
     </span>
   );
 }
