@@ -196,6 +196,18 @@ describe('trust policy for npm packages', () => {
     expect((await readState(off.options.root))!.plugins['off-a'].trust).toEqual({ status: 'not-checked', mode: 'off' });
   });
 
+  it('verifies an installed plugin again when the policy changes: what audit let through, enforce refuses', async () => {
+    const packed = publish('audited', '1.0.0');
+    const ws = workspace(`  - package: audited@1.0.0\n    integrity: ${packed.sha512}\n`, 'mode: audit\ntrustedKeys: [release]');
+    expect((await ws.install()).ok).toBe(true);
+    expect((await ws.install()).plugins[0].status).toBe('unchanged');
+    ws.write(fs.readFileSync(ws.options.configFile, 'utf8').replace('mode: audit', 'mode: enforce'));
+    const refused = await ws.install();
+    expect(refused.plugins[0]).toMatchObject({ status: 'failed', error: { code: 'TRUST_UNSIGNED' } });
+    // The root still holds what audit installed, with its audit result.
+    expect((await readState(ws.options.root))!.plugins.audited.trust).toMatchObject({ status: 'unsigned', mode: 'audit' });
+  });
+
   it('applies overrides by scope-less registry and lets a per-registry audit relax a default enforce', async () => {
     const packed = publish('override-a', '1.0.0');
     const ws = workspace(
