@@ -131,7 +131,7 @@ describe('trust policy: signed publish, verified install', () => {
     assert.equal(refused.code, 1);
     const failed = refused.json.plugins.find((p: any) => p.status === 'failed');
     assert.equal(failed.error.code, 'TRUST_UNSIGNED');
-    assert.match(failed.error.message, new RegExp(`^${image.replace(/[.:/]/g, '\\$&')}!oci-a: expected a signature by key release; found no signature \\(no sha256-[0-9a-f]{64}\\.sig in ${oci.host}/catalog/plugins\\) \\(trust policy: enforce\\)$`));
+    assert.match(failed.error.message, new RegExp(`^${image.replace(/[.:/]/g, '\\$&')}!oci-a: expected a signature by key release; found no signature \\(no sha256-[0-9a-f]{64}\\.sig in ${oci.host}/catalog/plugins, no signature referrer\\) \\(trust policy: enforce\\)$`));
     assert.deepEqual(ws.folders(), ['.devportal-installed.json', 'app-config.dynamic-plugins.yaml', 'oci-a', 'trusted-npm-plugin-1.0.0']);
     assert.equal(fs.readFileSync(path.join(ws.root, 'oci-a/dist/index.cjs.js'), 'utf8'), 'module.exports = "trusted-oci-plugin@1.0.0";\n');
   });

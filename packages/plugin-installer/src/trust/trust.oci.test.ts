@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRegistry, type StartedRegistry } from '../../../../e2e/support/registry';
+import { startFakeOciRegistry } from '../../testing/fakeOciRegistry';
 import { annotationsFor, cleanupTempDirs, makePluginLayer, startProxy, type LocalServer } from '../../testing/ociTestkit';
 import { installPlugins, readState, type InstallOptions } from '../install';
 import { parseOciReference } from '../oci/reference';
 import { pushImage } from '../publish/push';
+import { COSIGN_ARTIFACT_TYPE, SIMPLE_SIGNING_MEDIA_TYPE } from './cosign';
 import { cosignLayer, signOciImage } from './sign';
 
 jest.setTimeout(60_000);
@@ -112,7 +114,7 @@ describe('trust policy for OCI images (cosign signatures)', () => {
     const refused = await ws.install();
     expect(refused.ok).toBe(false);
     expect(refused.plugins[0].error?.code).toBe('TRUST_UNSIGNED');
-    expect(refused.plugins[0].error?.message).toContain(`found no signature (no ${second.replace(':', '-')}.sig in ${proxy.host}/moved)`);
+    expect(refused.plugins[0].error?.message).toContain(`found no signature (no ${second.replace(':', '-')}.sig in ${proxy.host}/moved, no signature referrer)`);
     expect(fs.readFileSync(path.join(ws.options.root, '.devportal-installed.json'), 'utf8')).toBe(stateBefore);
     expect(JSON.parse(fs.readFileSync(path.join(ws.options.root, 'plugin-m', 'package.json'), 'utf8')).evil).toBeUndefined();
   });
@@ -156,5 +158,45 @@ describe('trust policy for OCI images (cosign signatures)', () => {
     expect((await ws.install()).ok).toBe(true);
     expect(sigRequests().length).toBe(before);
     expect(Object.values((await readState(ws.options.root))!.plugins)[0].trust).toEqual({ status: 'not-checked', mode: 'off' });
+  });
+});
+
+describe('cosign signatures as OCI 1.1 referrers', () => {
+  it('finds a signature through the referrers API when there is no .sig tag, and still checks its digest', async () => {
+    const fake = await startFakeOciRegistry();
+    try {
+      const plugins = { 'plugin-r': { name: 'plugin-r', version: '1.0.0' } };
+      const digest = fake.image('referred', '1.0', [makePluginLayer(plugins)], { annotations: annotationsFor(plugins) });
+      const other = fake.image('referred', 'other', [makePluginLayer({ 'plugin-r': { name: 'plugin-r', version: '2.0.0' } })], { annotations: annotationsFor(plugins) });
+      // A signature manifest as cosign's oci-1-1 mode writes it: its layer is the payload.
+      const signatureFor = (signed: string, tag: string) => {
+        const layer = cosignLayer(release.privateKey, `${fake.host}/referred`, signed);
+        const sigDigest = fake.image('referred', tag, [layer.data], {
+          manifest: m => ({
+            ...m,
+            artifactType: COSIGN_ARTIFACT_TYPE,
+            subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: signed, size: 1 },
+            layers: [{ ...m.layers[0], mediaType: SIMPLE_SIGNING_MEDIA_TYPE, annotations: layer.annotations }],
+          }),
+        });
+        return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sigDigest, size: 1, artifactType: COSIGN_ARTIFACT_TYPE };
+      };
+      const index = (manifests: unknown[]) => (_req: unknown, res: any) =>
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+      fake.route(`/v2/referred/referrers/${digest}`, index([{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + '0'.repeat(64), size: 2, artifactType: 'application/example' }, signatureFor(digest, 'sig-good')]));
+      // The other image's referrer list holds a signature of the first image.
+      fake.route(`/v2/referred/referrers/${other}`, index([signatureFor(digest, 'sig-copied')]));
+
+      const ws = workspace([`oci://${fake.host}/referred:1.0!plugin-r`], 'mode: enforce\ntrustedKeys: [release]');
+      expect((await ws.install()).plugins[0].error).toBeUndefined();
+      expect(Object.values((await readState(ws.options.root))!.plugins)[0].trust).toEqual({ status: 'verified', mode: 'enforce', method: 'cosign', by: 'key release' });
+      expect(fake.requests).toContain(`GET /v2/referred/manifests/${digest.replace(':', '-')}.sig`);
+      expect(fake.requests).toContain(`GET /v2/referred/referrers/${digest}`);
+
+      const copied = await workspace([`oci://${fake.host}/referred:other!plugin-r`], 'mode: enforce\ntrustedKeys: [release]').install();
+      expect(copied.plugins[0].error?.message).toContain(`found a signature by key release for ${digest}, not for the pulled ${other}`);
+    } finally {
+      await fake.close();
+    }
   });
 });
