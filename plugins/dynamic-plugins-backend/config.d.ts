@@ -31,6 +31,11 @@ export interface Config {
        * (`./devportal start`, the container entrypoint). Default true.
        */
       restart?: boolean;
+      /**
+       * How often (ms) each portal process reports itself in the replica view
+       * and looks for a newer serving generation to follow. Default 3000.
+       */
+      replicaPollMs?: number;
       catalog?: {
         /**
          * Where the catalog is read from, in order; the first entry with an id

@@ -126,14 +126,15 @@ function routesPlugin(frontend: FrontendPlugins, root: string | undefined, statu
         },
         async init({ httpAuth, httpRouter, permissions, rootHttpRouter, dynamicPlugins, config, database, auditor, lifecycle, logger, signals }) {
           httpRouter.use(createDynamicPluginsRouter({ httpAuth, permissions, dynamicPlugins }));
+          let servedGeneration: (() => number | null) | undefined;
           if (root) {
             // The marketplace needs a root to install into; without one the portal runs its static plugins only.
             const { setUpMarketplace } = await import('./marketplace');
-            httpRouter.use(
-              await setUpMarketplace({ config, root, database, auditor, signals, lifecycle, logger, host, httpAuth, permissions, status }),
-            );
+            const marketplace = await setUpMarketplace({ config, root, database, auditor, signals, lifecycle, logger, host, httpAuth, permissions, status });
+            httpRouter.use(marketplace.router);
+            servedGeneration = marketplace.servedGeneration;
           }
-          rootHttpRouter.use(REMOTES_MOUNT, createRemotesRouter(() => frontend.current()));
+          rootHttpRouter.use(REMOTES_MOUNT, createRemotesRouter(() => frontend.current(), () => servedGeneration?.() ?? null));
         },
       });
     },

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import express from 'express';
 import Router from 'express-promise-router';
+import { GENERATION_HEADER } from '@devportal/plugin-dynamic-plugins-common';
 import type { ServedRemote } from './frontendRemotes';
 
 /**
@@ -9,10 +10,11 @@ import type { ServedRemote } from './frontendRemotes';
  * before anyone signs in.
  *
  * `current` is asked at every request, so the list and the files follow the
- * installer's state without a restart. File names inside a remote carry
+ * installer's state without a restart. The list carries the marketplace
+ * generation this backend serves (GENERATION_HEADER). File names inside a remote carry
  * content hashes, except the entry and the manifests.
  */
-export function createRemotesRouter(current: () => Promise<ServedRemote[]>): express.Router {
+export function createRemotesRouter(current: () => Promise<ServedRemote[]>, servedGeneration: () => number | null = () => null): express.Router {
   const router = Router();
   // One static handler per assets folder, made when first asked for.
   const handlers = new Map<string, express.Handler>();
@@ -36,6 +38,8 @@ export function createRemotesRouter(current: () => Promise<ServedRemote[]>): exp
 
   router.get('/remotes', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
+    // Open pages compare it with the one they loaded with: a new one means "Plugins changed — reload".
+    res.setHeader(GENERATION_HEADER, String(servedGeneration() ?? 0));
     res.json((await current()).map(s => s.remote));
   });
   // `@scope/name` arrives encoded as one path segment (%40scope%2Fname).

@@ -1,12 +1,16 @@
 import os from 'node:os';
 import type { AuditorService, DatabaseService, LifecycleService, LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { APPLY_SIGNAL_CHANNEL, RESTART_EXIT_CODE, type DynamicPluginStatus, type HostVersions } from '@devportal/plugin-dynamic-plugins-common';
-import { DesiredStateStore, readInstallState } from '@devportal/plugin-dynamic-plugins-node';
+import { APPLY_SIGNAL_CHANNEL, REPLICA_ID_ENV, type DynamicPluginStatus, type HostVersions } from '@devportal/plugin-dynamic-plugins-common';
+import { DesiredStateStore, ReplicaStore } from '@devportal/plugin-dynamic-plugins-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import type express from 'express';
 import path from 'node:path';
+import { installedGeneration } from './backendSnapshot';
 import { CatalogView } from './catalogView';
+import { generationVerdict } from './generationVerdict';
+import { ReplicaSync } from './replicaSync';
+import { SupervisorLink } from './supervisorLink';
 import { Marketplace } from './marketplace';
 import { createMarketplaceRouter } from './router';
 import { readMarketplaceSettings } from './settings';
@@ -14,8 +18,8 @@ import { createConfigValidator } from './validateConfig';
 
 /**
  * Sets up the marketplace for one backend process: its tables, its routes,
- * and, once the backend serves, marks the generation it was started for as
- * serving.
+ * its line to the supervisor, and the replica sync; once the backend serves,
+ * marks the generation it was started for as serving.
  */
 export async function setUpMarketplace(options: {
   config: Config;
@@ -29,60 +33,69 @@ export async function setUpMarketplace(options: {
   httpAuth: Parameters<typeof createMarketplaceRouter>[0]['httpAuth'];
   permissions: Parameters<typeof createMarketplaceRouter>[0]['permissions'];
   status(): DynamicPluginStatus[];
-}): Promise<express.Router> {
+}): Promise<{ router: express.Router; servedGeneration(): number | null }> {
+  const { logger } = options;
   const settings = readMarketplaceSettings(options.config);
-  const store = await DesiredStateStore.create(await options.database.getClient());
+  const db = await options.database.getClient();
+  const store = await DesiredStateStore.create(db);
+  const replicas = new ReplicaStore(db);
+  const link = new SupervisorLink(logger);
+  const replicaId = process.env[REPLICA_ID_ENV] ?? `${os.hostname()}:${process.pid}`;
   const marketplace = new Marketplace({
     store,
     settings,
     root: options.root,
-    logger: options.logger,
+    logger,
     validateConfig: createConfigValidator({ root: options.root, config: options.config }),
     publish: options.signals
       ? progress => options.signals!.publish({ recipients: { type: 'broadcast' }, channel: APPLY_SIGNAL_CHANNEL, message: { ...progress } })
       : undefined,
-    requestRestart: () => requestRestart(options.logger),
-    holder: `${os.hostname()}:${process.pid}`,
+    requestGeneration: generation => link.requestGeneration(generation),
+    holder: replicaId,
+    served: installedGeneration(options.root),
   });
-  options.lifecycle.addStartupHook(async () => {
-    const layerFile = readInstallState(options.root)?.files.find(file => path.basename(path.dirname(file)) === '.devportal-marketplace');
-    const served = await marketplace.completeStartedGeneration(layerFile).catch(error => {
-      options.logger.error(`Could not record the generation this backend serves: ${error}`);
+  link.onMessage(message => {
+    if (message.type === 'devportal:generation-failed') void marketplace.failed(message.generation, message.reason);
+    if (message.type === 'devportal:serving') void markServing();
+  });
+  const markServing = async () => {
+    const served = await marketplace.completeStartedGeneration().catch(error => {
+      logger.error(`Could not record the generation this backend serves: ${error}`);
       return undefined;
     });
-    if (served) options.logger.info(`Marketplace generation ${served.id} serves`);
+    if (served) logger.info(`Marketplace generation ${served.id} serves`);
+  };
+  const sync = new ReplicaSync({ id: replicaId, store, replicas, marketplace, logger, pollMs: settings.pollMs });
+  options.lifecycle.addStartupHook(async () => {
+    await sync.forgetDeadApply();
+    if (link.live) {
+      // The supervisor switches to this backend only on a healthy verdict, then says so (markServing).
+      link.send(await generationVerdict(store, marketplace.local().served, options.status()));
+    } else {
+      await markServing();
+    }
+    sync.start();
   });
+  options.lifecycle.addShutdownHook(() => sync.stop());
   const catalog = new CatalogView({
     sources: settings.catalogSources,
     host: options.host,
     baseDir: path.dirname(settings.baseConfig),
     insecureRegistries: insecureRegistriesOf(settings.installerArgs),
   });
-  return createMarketplaceRouter({
+  const router = createMarketplaceRouter({
     httpAuth: options.httpAuth,
     permissions: options.permissions,
     auditor: options.auditor,
     marketplace,
     store,
+    replicas: () => sync.list(),
     catalog,
     root: options.root,
     baseConfig: settings.baseConfig,
     status: options.status,
   });
-}
-
-/**
- * A graceful stop (the same SIGTERM path as a rollout: in-flight requests
- * finish, connections drain) that exits with RESTART_EXIT_CODE, which the
- * supervisor (`devportal-cli run`) answers with an install and a new backend.
- */
-function requestRestart(logger: LoggerService) {
-  process.once('exit', () => {
-    process.exitCode = RESTART_EXIT_CODE;
-  });
-  logger.info('Restarting the backend to serve the new plugins');
-  // Let the apply's last signal and response leave first.
-  setTimeout(() => process.kill(process.pid, 'SIGTERM'), 500).unref();
+  return { router, servedGeneration: () => marketplace.local().served };
 }
 
 function insecureRegistriesOf(args: string[]): string[] {

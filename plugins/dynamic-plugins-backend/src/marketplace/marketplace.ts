@@ -20,6 +20,7 @@ import {
   type StoredGeneration,
 } from '@devportal/plugin-dynamic-plugins-node';
 import { pinPackage, pluginKeyOf } from '@devportal/plugin-installer';
+import { backendSnapshot } from './backendSnapshot';
 import { layeredPlugins } from './effective';
 import { runInstaller } from './installRunner';
 import type { MarketplaceSettings } from './settings';
@@ -33,10 +34,19 @@ export interface MarketplaceDeps {
   validateConfig: ConfigValidator;
   /** Pushes apply progress to open pages (Backstage signals); optional so the API works without it. */
   publish?(progress: ApplyProgress): Promise<void>;
-  /** Asks the supervisor for a new backend on the installed root (exit 75 after a graceful stop). */
-  requestRestart(): void;
-  /** A unique name for this process, for the apply lock. */
+  /** Asks the supervisor for a new backend generation on the installed root. */
+  requestGeneration(generation: number): void;
+  /** This replica's name (stable across its generations and restarts): the apply lock's holder. */
   holder: string;
+}
+
+/** What this process serves and is doing, for the replica view. */
+export interface LocalState {
+  /** The generation this process serves (null: the base file alone). */
+  served: number | null;
+  /** The generation being installed or started here. */
+  target?: number;
+  lastError?: string;
 }
 
 /**
@@ -45,7 +55,17 @@ export interface MarketplaceDeps {
  * base file stays the GitOps source and the layer only overrides it.
  */
 export class Marketplace {
-  constructor(private readonly deps: MarketplaceDeps) {}
+  private served: number | null;
+  private target: { id: number; previous: number | null; recordOnFailure: boolean } | undefined;
+  private lastError: string | undefined;
+
+  constructor(private readonly deps: MarketplaceDeps & { served: number | null }) {
+    this.served = deps.served;
+  }
+
+  local(): LocalState {
+    return { served: this.served, ...(this.target ? { target: this.target.id } : {}), ...(this.lastError ? { lastError: this.lastError } : {}) };
+  }
 
   /** The layer a start installs now: the newest serving (or installed) generation's. */
   async currentLayer(): Promise<KeyedLayerEntry[]> {
@@ -147,60 +167,137 @@ export class Marketplace {
     }
   }
 
-  /** The installer in a child process; then a restart, or the failure recorded. */
+  /** The installer in a child process; then the new plugins serve, or the failure is recorded. */
   private async run(generation: StoredGeneration, changeIds: number[]): Promise<void> {
-    const { store, settings, logger } = this.deps;
-    const report = async (stage: ApplyStage, state: ApplyProgress['state'] = 'applying', message?: string) => {
-      await this.deps.publish?.({ generation: generation.id, stage, state, ...(message ? { message } : {}) }).catch(() => {});
-    };
+    const { store, logger } = this.deps;
+    this.target = { id: generation.id, previous: this.served, recordOnFailure: true };
     try {
-      await report('resolve');
-      const layerFile = await writeLayerFile(this.deps.root, generation);
-      const result = await runInstaller({
+      await this.report(generation.id, 'resolve');
+      const before = backendSnapshot(this.deps.root);
+      const result = await this.install(generation, stage => {
+        void store.setStage(generation.id, stage);
+        void this.report(generation.id, stage);
+      });
+      if (!result.ok) {
+        await this.failed(generation.id, result.reason!, false);
+        return;
+      }
+      await store.removeChanges(changeIds);
+      await this.takeEffect(generation.id, before);
+    } catch (error) {
+      const reason = `the apply failed: ${(error as Error).message}`;
+      logger.error(`Generation ${generation.id}: ${reason}`);
+      await this.failed(generation.id, reason, false).catch(() => {});
+    }
+  }
+
+  /**
+   * A replica following a generation that serves elsewhere: the same install
+   * into its own root, the same switch; a failure is this replica's (it keeps
+   * serving what it had and reports why), not the generation's.
+   */
+  async follow(generation: StoredGeneration): Promise<void> {
+    if (this.target) return;
+    this.target = { id: generation.id, previous: this.served, recordOnFailure: false };
+    try {
+      const before = backendSnapshot(this.deps.root);
+      const result = await this.install(generation, () => {});
+      if (!result.ok) {
+        await this.failed(generation.id, result.reason!, false);
+        return;
+      }
+      await this.takeEffect(generation.id, before);
+    } catch (error) {
+      await this.failed(generation.id, `following generation ${generation.id} failed: ${(error as Error).message}`, false).catch(() => {});
+    }
+  }
+
+  /** Whether this replica tried `id` and failed: it waits for a newer one rather than retrying in a loop. */
+  failedOn(id: number): boolean {
+    return this.lastError !== undefined && this.lastFailed === id;
+  }
+  private lastFailed: number | undefined;
+
+  private install(generation: { id: number; layer: KeyedLayerEntry[] }, onStage: (stage: ApplyStage) => void) {
+    const { settings } = this.deps;
+    return writeLayerFile(this.deps.root, generation).then(layerFile =>
+      runInstaller({
         cli: settings.cli,
         baseConfig: settings.baseConfig,
         root: this.deps.root,
         layerFile,
         extraArgs: settings.installerArgs,
         timeoutMs: settings.installTimeoutMs,
-        onStage: stage => {
-          void store.setStage(generation.id, stage);
-          void report(stage);
-        },
-      });
-      if (!result.ok) {
-        await store.failGeneration(generation.id, result.reason!);
-        logger.warn(`Generation ${generation.id} failed; the previous plugins keep serving: ${result.reason}`);
-        await report('resolve', 'failed', result.reason);
-        return;
-      }
-      await store.removeChanges(changeIds);
-      await store.setStage(generation.id, 'start');
-      await report('start');
-      if (settings.restart) {
-        logger.info(`Generation ${generation.id} is installed; restarting the backend to serve it`);
-        this.deps.requestRestart();
-      } else {
-        // Without a supervisor the next start serves it; say so rather than pretend.
-        logger.info(`Generation ${generation.id} is installed; it serves after the next restart (dynamicPlugins.marketplace.restart is false)`);
-      }
-    } catch (error) {
-      const reason = `the apply failed: ${(error as Error).message}`;
-      logger.error(`Generation ${generation.id}: ${reason}`);
-      await store.failGeneration(generation.id, reason).catch(() => {});
-      await report('resolve', 'failed', reason);
-    }
+        onStage,
+      }),
+    );
   }
 
-  /** At start: the generation this process was started for now serves. */
-  async completeStartedGeneration(installedLayerFile: string | undefined): Promise<GenerationSummary | undefined> {
+  /**
+   * The root holds generation `id`. Frontend plugins only changed: this
+   * backend already serves them (the remotes list is read per request), so
+   * the generation serves now and open pages are told to reload. Otherwise a
+   * new backend generation is asked for; it marks the generation serving
+   * once the supervisor has switched to it.
+   */
+  private async takeEffect(id: number, before: string): Promise<void> {
+    const { store, settings, logger } = this.deps;
+    if (backendSnapshot(this.deps.root) === before) {
+      if (this.target?.recordOnFailure) await store.serveGeneration(id);
+      this.served = id;
+      this.target = undefined;
+      this.lastError = undefined;
+      logger.info(`Generation ${id} serves: frontend plugins only changed, so this backend serves them without a new generation`);
+      await this.report(id, 'healthy', 'serving', 'frontend');
+      return;
+    }
+    if (this.target?.recordOnFailure) await store.setStage(id, 'start');
+    await this.report(id, 'start');
+    if (!settings.restart) {
+      // Without a supervisor the next start serves it; say so rather than pretend.
+      this.target = undefined;
+      logger.info(`Generation ${id} is installed; it serves after the next restart (dynamicPlugins.marketplace.restart is false)`);
+      return;
+    }
+    logger.info(`Generation ${id} is installed; starting a backend generation to serve it`);
+    this.deps.requestGeneration(id);
+  }
+
+  /**
+   * The supervisor says the backend asked for `id` did not take over (or the
+   * install failed): the generation is recorded as failed with why (when it
+   * was this replica's apply), and the root goes back to what this process
+   * serves, so files and a later restart match it.
+   */
+  async failed(id: number, reason: string, restoreRoot = true): Promise<void> {
+    const target = this.target;
+    if (!target || target.id !== id) return;
+    const { store, logger } = this.deps;
+    if (target.recordOnFailure) await store.failGeneration(id, reason);
+    logger.warn(`Generation ${id} failed here; generation ${target.previous ?? '(base file)'} keeps serving: ${reason}`);
+    if (restoreRoot) {
+      const previous = target.previous === null ? undefined : await store.getGeneration(target.previous);
+      const restored = await this.install({ id: target.previous ?? 0, layer: previous?.layer ?? [] }, () => {});
+      if (!restored.ok) logger.error(`Could not put the root back to generation ${target.previous ?? '(base file)'}: ${restored.reason}`);
+    }
+    this.target = undefined;
+    this.lastError = reason;
+    this.lastFailed = id;
+    await this.report(id, 'resolve', 'failed', reason);
+  }
+
+  private async report(generation: number, stage: ApplyStage, state: ApplyProgress['state'] = 'applying', message?: string) {
+    await this.deps.publish?.({ generation, stage, state, ...(message ? { message } : {}) }).catch(() => {});
+  }
+
+  /** Once this process serves (traffic switched to it): the generation it was started for now serves. */
+  async completeStartedGeneration(): Promise<GenerationSummary | undefined> {
     const applying = await this.deps.store.desiredGeneration();
     if (!applying || applying.state !== 'applying') return undefined;
-    // Only when this root holds that generation's layer: a replica still on an older root says nothing.
-    const expected = path.basename(installedLayerFile ?? '');
-    if (expected !== `layer-${applying.id}.yaml`) return undefined;
+    // Only when this root holds that generation: a replica still on an older root says nothing.
+    if (this.served !== applying.id) return undefined;
     await this.deps.store.serveGeneration(applying.id);
-    await this.deps.publish?.({ generation: applying.id, stage: 'healthy', state: 'serving' }).catch(() => {});
+    await this.report(applying.id, 'healthy', 'serving');
     return applying;
   }
 

@@ -6,7 +6,7 @@ import {
   devportalPluginsInstallPermission,
   devportalPluginsReadPermission,
 } from '@devportal/plugin-devportal-common';
-import { DYNAMIC_PLUGINS_ROUTES, type ChangeRequest, type DynamicPluginStatus } from '@devportal/plugin-dynamic-plugins-common';
+import { DYNAMIC_PLUGINS_ROUTES, type ChangeRequest, type DynamicPluginStatus, type ReplicaList } from '@devportal/plugin-dynamic-plugins-common';
 import { layerDocument, readInstallState, type DesiredStateStore } from '@devportal/plugin-dynamic-plugins-node';
 import { renderEffectiveConfig } from '@devportal/plugin-installer';
 import express from 'express';
@@ -22,6 +22,8 @@ export interface MarketplaceRouterOptions {
   auditor: AuditorService;
   marketplace: Marketplace;
   store: DesiredStateStore;
+  /** The replica view: every portal process on this database, with what it serves. */
+  replicas(): Promise<ReplicaList>;
   catalog: CatalogView;
   root: string;
   baseConfig: string;
@@ -135,6 +137,11 @@ export function createMarketplaceRouter(options: MarketplaceRouterOptions): expr
       () => marketplace.apply(actorOf(credentials)),
     );
     res.status(202).json({ generation });
+  });
+
+  router.get(DYNAMIC_PLUGINS_ROUTES.replicas, async (req, res) => {
+    await allow(req, devportalPluginsReadPermission, 'see the replicas');
+    res.json(await options.replicas());
   });
 
   router.get(DYNAMIC_PLUGINS_ROUTES.generations, async (req, res) => {

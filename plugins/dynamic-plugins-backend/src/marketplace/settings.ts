@@ -17,6 +17,8 @@ export interface MarketplaceSettings {
   catalogSources: CatalogSource[];
   /** Extra installer flags (e.g. --insecure-registry host), passed as they are. */
   installerArgs: string[];
+  /** How often each replica reports itself and looks for a newer serving generation. */
+  pollMs: number;
 }
 
 export function readMarketplaceSettings(config: Config): MarketplaceSettings {
@@ -45,5 +47,6 @@ export function readMarketplaceSettings(config: Config): MarketplaceSettings {
     restart: own?.getOptionalBoolean('restart') ?? true,
     catalogSources: sources.length > 0 ? sources : [{ type: 'index', path: file('marketplace/index') }],
     installerArgs: own?.getOptionalStringArray('installerArgs') ?? [],
+    pollMs: own?.getOptionalNumber('replicaPollMs') ?? 3000,
   };
 }

@@ -2,3 +2,4 @@ export { DesiredStateStore, ApplyRunningError, type KeyedLayerEntry, type Stored
 export { applyChange, diffEffective, layerDocument, type BaseEntryInfo, type EffectivePlugin } from './layer';
 export { migrateDesiredState } from './migrations';
 export { LAYER_FOLDER, layerFilePath, writeLayerFile } from './layerFile';
+export { ReplicaStore, type ReplicaReport } from './replicas';

@@ -14,6 +14,7 @@ interface Migration {
 export const GENERATIONS_TABLE = 'devportal_generations';
 export const CHANGES_TABLE = 'devportal_pending_changes';
 export const APPLY_LOCK_TABLE = 'devportal_apply_lock';
+export const REPLICAS_TABLE = 'devportal_replicas';
 const MIGRATIONS_TABLE = 'devportal_dynamic_plugins_migrations';
 
 const migrations: Migration[] = [
@@ -56,6 +57,24 @@ const migrations: Migration[] = [
       await knex.schema.dropTable(APPLY_LOCK_TABLE);
       await knex.schema.dropTable(CHANGES_TABLE);
       await knex.schema.dropTable(GENERATIONS_TABLE);
+    },
+  },
+  {
+    name: '20261206_replicas',
+    async up(knex) {
+      // One row per portal process group (a replica), written by itself: the
+      // replica view, and the way a replica that cannot apply reports it.
+      await knex.schema.createTable(REPLICAS_TABLE, table => {
+        table.string('id', 255).primary();
+        table.integer('generation').nullable();
+        table.integer('target').nullable();
+        table.string('state', 16).notNullable();
+        table.text('last_error').nullable();
+        table.bigInteger('updated_at').notNullable();
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTable(REPLICAS_TABLE);
     },
   },
 ];

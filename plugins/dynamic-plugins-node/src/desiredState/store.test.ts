@@ -83,4 +83,17 @@ describe('DesiredStateStore', () => {
     await store.serveGeneration(first.id);
     expect((await store.getGeneration(first.id))!.state).toBe('failed');
   });
+
+  it('names the generation replicas follow (serving only) and who holds the apply lock', async () => {
+    const store = await DesiredStateStore.create(db);
+    const first = await begin(store, { holder: 'a:7007' });
+    expect(await store.servingGeneration()).toBeUndefined();
+    expect(await store.lockHolder()).toEqual({ generation: first.id, holder: 'a:7007', expired: false });
+    await store.setStage(first.id, 'start');
+    // Installed but not switched to yet: replicas do not follow it.
+    expect(await store.servingGeneration()).toBeUndefined();
+    await store.serveGeneration(first.id);
+    expect((await store.servingGeneration())!.id).toBe(first.id);
+    expect(await store.lockHolder()).toBeUndefined();
+  });
 });

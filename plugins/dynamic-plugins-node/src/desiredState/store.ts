@@ -207,6 +207,21 @@ export class DesiredStateStore {
   }
 
   /**
+   * The newest generation that serves: what replicas converge to. An
+   * applying one is not followed until it serves somewhere.
+   */
+  async servingGeneration(): Promise<StoredGeneration | undefined> {
+    const row: GenerationRow | undefined = await this.db(GENERATIONS_TABLE).where({ state: 'serving' }).orderBy('id', 'desc').first();
+    return row ? toGeneration(row) : undefined;
+  }
+
+  /** The apply lock as stored, expired or not: who holds it, for which generation. */
+  async lockHolder(): Promise<{ generation: number; holder: string; expired: boolean } | undefined> {
+    const lock = await this.db(APPLY_LOCK_TABLE).where({ id: 1 }).first();
+    return lock ? { generation: Number(lock.generation), holder: lock.holder, expired: Number(lock.expires_at) <= Date.now() } : undefined;
+  }
+
+  /**
    * The generation a start must install: the newest one that serves, or whose
    * apply got as far as installing it (its restart is what completes it).
    * Undefined before the first apply: the base file alone is the desired state.

@@ -1,0 +1,48 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isBackendRole } from '@devportal/plugin-dynamic-plugins-common';
+import { LAYER_FOLDER, readInstallState } from '@devportal/plugin-dynamic-plugins-node';
+
+/** The file the installer writes into the root: each plugin's `pluginConfig`. */
+const DYNAMIC_APP_CONFIG = 'app-config.dynamic-plugins.yaml';
+
+/**
+ * What a running backend took from the root at start: its backend plugins
+ * (name, version, integrity or digest, folder fingerprint) and the plugins'
+ * app-config. Two equal snapshots mean an install changed frontend plugins
+ * only: the running backend serves them per request (the remotes list is
+ * read from the installer state), so no new backend generation is needed.
+ * A changed app-config counts as a backend change: the app's config is
+ * injected into the page when the backend starts.
+ */
+export function backendSnapshot(root: string): string {
+  const hash = crypto.createHash('sha256');
+  const state = readInstallState(root);
+  const records = Object.values(state?.plugins ?? {}).sort((a, b) => a.folder.localeCompare(b.folder));
+  for (const record of records) {
+    let role: string | undefined;
+    try {
+      role = JSON.parse(fs.readFileSync(path.join(root, record.folder, 'package.json'), 'utf8'))?.backstage?.role;
+    } catch {
+      role = undefined;
+    }
+    if (role !== undefined && !isBackendRole(role)) continue;
+    const fingerprint = (record as { folderFingerprint?: string }).folderFingerprint ?? '';
+    hash.update(`${record.folder}\0${record.name}@${record.version}\0${record.integrity ?? record.digest ?? ''}\0${fingerprint}\n`);
+  }
+  try {
+    hash.update(fs.readFileSync(path.join(root, DYNAMIC_APP_CONFIG)));
+  } catch {
+    hash.update('<no app-config>');
+  }
+  return hash.digest('hex');
+}
+
+/** The marketplace generation the root holds: from the layer file its last install read, or null. */
+export function installedGeneration(root: string): number | null {
+  const layer = readInstallState(root)?.files.find(file => path.basename(path.dirname(file)) === LAYER_FOLDER);
+  const match = layer ? /^layer-(\d+)\.yaml$/.exec(path.basename(layer)) : null;
+  const id = match ? Number(match[1]) : 0;
+  return id > 0 ? id : null;
+}
