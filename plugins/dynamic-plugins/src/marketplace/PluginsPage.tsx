@@ -9,6 +9,7 @@ import { PendingBar } from './apply/PendingBar';
 import { useApplyProgress, type ApplyStatus, type ApplyTiming } from './apply/useApplyProgress';
 import { CatalogView } from './catalog/CatalogView';
 import { HistoryView } from './history/HistoryView';
+import { ReplicasView } from './history/ReplicasView';
 import { InstalledView } from './installed/InstalledView';
 import { useLoad } from './useLoad';
 
@@ -120,7 +121,10 @@ function PluginsAdmin({ timing, searchDelayMs }: PluginsPageProps) {
             <CatalogView installed={installed} busy={busy} onStage={onStage} searchDelayMs={searchDelayMs} />
           </TabPanel>
           <TabPanel id="history">
-            <HistoryView refreshKey={refreshKey} busy={busy} onRollback={onRollback} />
+            <Flex direction="column" gap="5">
+              <HistoryView refreshKey={refreshKey} busy={busy} onRollback={onRollback} />
+              <ReplicasView refreshKey={refreshKey} />
+            </Flex>
           </TabPanel>
         </Tabs>
       </Flex>

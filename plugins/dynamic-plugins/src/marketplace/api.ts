@@ -11,6 +11,7 @@ import {
   type ManagedPlugin,
   type PendingChange,
   type PluginSourceLabel,
+  type ReplicaList,
 } from '@devportal/plugin-dynamic-plugins-common';
 
 /** `GET /plugins`: the Installed view's data. */
@@ -67,6 +68,8 @@ export interface MarketplaceApi {
   effectiveYaml(): Promise<string>;
   /** The Configure form's schema for an installed plugin. */
   pluginSchema(key: string): Promise<PluginSchemas>;
+  /** Each portal process on the database: the generation it serves, its state and last error. */
+  listReplicas(): Promise<ReplicaList>;
 }
 
 export const marketplaceApiRef = createApiRef<MarketplaceApi>().with({
@@ -166,6 +169,10 @@ export class MarketplaceClient implements MarketplaceApi {
 
   pluginSchema(key: string) {
     return this.request<PluginSchemas>(`${DYNAMIC_PLUGINS_ROUTES.pluginSchema}?${new URLSearchParams({ key })}`);
+  }
+
+  listReplicas() {
+    return this.request<ReplicaList>(DYNAMIC_PLUGINS_ROUTES.replicas);
   }
 
   private async request<T>(

@@ -1,4 +1,5 @@
-import { ApiBlueprint, createRouteRef, discoveryApiRef, fetchApiRef, PageBlueprint } from '@backstage/frontend-plugin-api';
+import { ApiBlueprint, AppRootElementBlueprint, createRouteRef, discoveryApiRef, fetchApiRef, PageBlueprint } from '@backstage/frontend-plugin-api';
+import { PluginsChangedNotice } from './notice/PluginsChangedNotice';
 import { MarketplaceClient, marketplaceApiRef } from './api';
 
 /** The Plugins page's route. */
@@ -39,5 +40,11 @@ export const pluginsPage = PageBlueprint.make({
   },
 });
 
-/** The admin Plugins page and its API, for the `dynamic-plugins` frontend plugin. */
-export const marketplaceExtensions = [marketplaceApi, pluginsPage];
+/** "Plugins changed — reload", on every page once an apply serves. */
+export const pluginsChangedNotice = AppRootElementBlueprint.make({
+  name: 'plugins-changed-notice',
+  params: { element: <PluginsChangedNotice /> },
+});
+
+/** The admin Plugins page and its API, and the notice for everyone, for the `dynamic-plugins` frontend plugin. */
+export const marketplaceExtensions = [marketplaceApi, pluginsPage, pluginsChangedNotice];

@@ -1,4 +1,5 @@
-import type { ApiRef } from '@backstage/frontend-plugin-api';
+import { ConfigReader } from '@backstage/config';
+import { configApiRef, type ApiRef } from '@backstage/frontend-plugin-api';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import type { CatalogListing, ChangeRequest, Generation, GenerationSummary, ManagedPlugin, PendingChange } from '@devportal/plugin-dynamic-plugins-common';
 import { render, type RenderResult } from '@testing-library/react';
@@ -141,6 +142,13 @@ export function fakeMarketplace(options: { isAdmin?: boolean } = {}) {
     rollback: jest.fn(async () => ({ generation: 5 })),
     effectiveYaml: jest.fn(async () => 'plugins: []\n'),
     pluginSchema: jest.fn(async (key: string) => ({ key, schemas: pluginSchemas[key] ?? [] })),
+    listReplicas: jest.fn(async () => ({
+      desired: 3,
+      replicas: [
+        { id: 'portal-a:7007', generation: 3, state: 'serving' as const, updatedAt: '2026-12-06T00:00:00Z' },
+        { id: 'portal-b:7007', generation: 2, state: 'failed' as const, lastError: 'registry.example: connection refused', updatedAt: '2026-12-06T00:00:00Z' },
+      ],
+    })),
   } satisfies MarketplaceApi;
   return api;
 }
@@ -171,6 +179,7 @@ export function renderWith(element: ReactElement, apis: { marketplace: Marketpla
     get<T>(ref: ApiRef<T>): T | undefined {
       if (ref.id === marketplaceApiRef.id) return apis.marketplace as T;
       if (ref.id === signalApiRef.id) return apis.signals as T | undefined;
+      if (ref.id === configApiRef.id) return new ConfigReader({ backend: { baseUrl: 'http://localhost:7007' } }) as T;
       return undefined;
     },
   };
