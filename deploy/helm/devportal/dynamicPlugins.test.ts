@@ -17,6 +17,8 @@ import {
   only,
   podSpec,
   render,
+  runHelm,
+  chartDir,
   useHelm,
   volume,
   YAML,
@@ -78,6 +80,15 @@ describe('dynamic plugins', () => {
     assert.equal(pvc.spec.storageClassName, 'fast');
     assert.deepEqual(pvc.spec.accessModes, ['ReadWriteOnce']);
     assert.equal(only(docs, 'Deployment').spec.strategy.type, 'Recreate');
+  });
+
+  test('replicas each install into their own emptyDir; a ReadWriteOnce plugins volume shared by replicas is refused', () => {
+    const docs = render({ replicaCount: 3 });
+    assert.equal(only(docs, 'Deployment').spec.replicas, 3);
+    assert.deepEqual(volume(podSpec(docs), 'dynamic-plugins-root').emptyDir, {});
+    const refused = runHelm(['template', 'r', chartDir, '--set', 'replicaCount=2', '--set', 'dynamicPlugins.persistence.enabled=true']);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /replicaCount > 1 cannot share a ReadWriteOnce plugins volume/);
   });
 
   test('with persistence.existingClaim the pod uses that claim and the chart creates none', () => {
