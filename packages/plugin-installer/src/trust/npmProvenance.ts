@@ -93,14 +93,23 @@ async function verifyOne(json: unknown, manifest: VersionMetadata, trust: Effect
   });
   const entity = toSignedEntity(bundle);
   const material$ = bundle.verificationMaterial.content;
+  // @sigstore/verify's reasons ("Failed to verify certificate chain", ...) as one clause.
+  const verify = () => {
+    try {
+      return verifier.verify(entity);
+    } catch (error) {
+      if ((error as Error).message.includes('which the policy does not trust')) throw error;
+      throw new Error(`does not verify: ${(error as Error).message.split('\n')[0]}`);
+    }
+  };
   let by: string;
   if (material$.$case === 'publicKey') {
-    verifier.verify(entity);
+    verify();
     const hint = material$.publicKey.hint;
     by = `key ${trust.keys.find(k => k.keyid === hint || k.name === hint)!.name}`;
   } else {
     // A certificate: its identity must be one the policy trusts.
-    const signer = verifier.verify(entity);
+    const signer = verify();
     const san = signer.identity?.subjectAlternativeName ?? '';
     const issuer = signer.identity?.extensions?.issuer ?? '';
     const identity = trust.identities.find(i => i.issuer === issuer && new RegExp(i.subject).test(san));
