@@ -113,7 +113,7 @@ async function checkOci(
   if (!pending) {
     pending = (async () => {
       const { checkCosignSignatures } = await import('./cosign');
-      return checkCosignSignatures({ client, ref, digest, trustedKeys: trust.keys, downloads: settings.downloads });
+      return checkCosignSignatures({ client, ref, digest, trust, downloads: settings.downloads });
     })();
     settings.cache.set(key, pending);
   }

@@ -7,7 +7,7 @@ import { manifestTooLarge, readCapped } from '../oci/limits';
 import type { OciReference } from '../oci/reference';
 import { apiRepository } from '../oci/transport';
 import { verifyEcdsa } from './npmSignatures';
-import type { TrustedKey } from './policy';
+import type { EffectiveTrust } from './select';
 import type { Finding } from './verdict';
 
 /*
@@ -70,7 +70,8 @@ export async function checkCosignSignatures(input: {
   client: OciClient;
   ref: OciReference;
   digest: string;
-  trustedKeys: TrustedKey[];
+  /** Keys for keyed signatures; identities and the trusted root for keyless ones. */
+  trust: EffectiveTrust;
   downloads: () => Promise<string>;
 }): Promise<Finding> {
   const method = 'cosign';
@@ -151,17 +152,30 @@ async function signatureLayers(input: Input, manifests: Array<PulledManifest | u
   for (const { layer } of layers) {
     const payload = await readBlob(input, sigRef, layer.digest, layer.size);
     const signature = layer.annotations![COSIGN_SIGNATURE_ANNOTATION];
-    const signer = input.trustedKeys.find(key => verifyEcdsa(key.pem, payload, signature));
-    if (!signer) {
-      problems.push('a signature by no trusted key');
-      continue;
+    let by: string | undefined = input.trust.keys.find(key => verifyEcdsa(key.pem, payload, signature))?.name;
+    if (by) {
+      by = `key ${by}`;
+    } else {
+      // Keyless: a certificate of a trusted identity, chained to the trusted root and logged.
+      const { keylessBundle, verifyKeyless } = await import('./cosignKeyless');
+      const bundle = keylessBundle(layer.annotations!, signature, payload);
+      if (!bundle) {
+        problems.push('a signature by no trusted key');
+        continue;
+      }
+      try {
+        by = await verifyKeyless(bundle, payload, input.trust);
+      } catch (error) {
+        problems.push(`a keyless signature that ${(error as Error).message}`);
+        continue;
+      }
     }
     const covers = signedDigest(payload);
     if (covers !== input.digest) {
-      problems.push(`a signature by key ${signer.name} for ${covers ?? 'no image digest'}, not for the pulled ${input.digest}`);
+      problems.push(`a signature by ${by} for ${covers ?? 'no image digest'}, not for the pulled ${input.digest}`);
       continue;
     }
-    return { status: 'verified', method, by: `key ${signer.name}` };
+    return { status: 'verified', method, by };
   }
   return { status: 'invalid', method, detail: [...new Set(problems)].join('; ') };
 }

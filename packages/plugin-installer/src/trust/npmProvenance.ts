@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { ResolvedPlugin } from '../config/layers';
 import type { InstallSettings } from '../sources/types';
 import { fetchAttestations, type VersionMetadata } from './npmRegistry';
@@ -64,58 +63,13 @@ export async function checkProvenance(input: {
 }
 
 async function verifyOne(json: unknown, manifest: VersionMetadata, trust: EffectiveTrust): Promise<Finding> {
-  const { bundleFromJSON } = await import('@sigstore/bundle');
-  const { toSignedEntity, toTrustMaterial, Verifier } = await import('@sigstore/verify');
-  const { TrustedRoot } = await import('@sigstore/protobuf-specs');
-  let bundle;
-  try {
-    bundle = bundleFromJSON(json);
-  } catch (error) {
-    throw new Error(`is not a Sigstore bundle (${(error as Error).message})`);
-  }
-  if (bundle.content.$case !== 'dsseEnvelope') throw new Error('is not a DSSE envelope');
-  const statement = JSON.parse(Buffer.from(bundle.content.dsseEnvelope.payload).toString('utf8'));
+  const { verifySigstoreBundle } = await import('./sigstore');
+  // The statement is checked first: a bundle about another package fails on that, whoever signed it.
+  const envelope = (json as any)?.dsseEnvelope;
+  if (!envelope || typeof envelope.payload !== 'string') throw new Error('is not a DSSE envelope');
+  const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
   checkSubject(statement, manifest);
-
-  const root = TrustedRoot.fromJSON(trust.trustedRoot?.json ?? {});
-  const material = toTrustMaterial(root, (hint: string) => {
-    const key = trust.keys.find(k => k.keyid === hint || k.name === hint);
-    if (!key) throw new Error(`is signed by key ${hint}, which the policy does not trust`);
-    return { publicKey: crypto.createPublicKey(key.pem), validFor: () => true };
-  });
-  // Thresholds follow the trust root: a root with transparency logs or
-  // timestamp authorities requires their evidence; a keyed bundle checked
-  // against configured keys alone needs none (offline, as the tests run).
-  const verifier = new Verifier(material, {
-    tlogThreshold: material.tlogs.length ? 1 : 0,
-    ctlogThreshold: material.ctlogs.length ? 1 : 0,
-    timestampThreshold: material.tlogs.length || material.timestampAuthorities.length ? 1 : 0,
-  });
-  const entity = toSignedEntity(bundle);
-  const material$ = bundle.verificationMaterial.content;
-  // @sigstore/verify's reasons ("Failed to verify certificate chain", ...) as one clause.
-  const verify = () => {
-    try {
-      return verifier.verify(entity);
-    } catch (error) {
-      if ((error as Error).message.includes('which the policy does not trust')) throw error;
-      throw new Error(`does not verify: ${(error as Error).message.split('\n')[0]}`);
-    }
-  };
-  let by: string;
-  if (material$.$case === 'publicKey') {
-    verify();
-    const hint = material$.publicKey.hint;
-    by = `key ${trust.keys.find(k => k.keyid === hint || k.name === hint)!.name}`;
-  } else {
-    // A certificate: its identity must be one the policy trusts.
-    const signer = verify();
-    const san = signer.identity?.subjectAlternativeName ?? '';
-    const issuer = signer.identity?.extensions?.issuer ?? '';
-    const identity = trust.identities.find(i => i.issuer === issuer && new RegExp(i.subject).test(san));
-    if (!identity) throw new Error(`is signed by ${san || 'an unnamed subject'} (issuer ${issuer || 'unknown'}), not a trusted identity`);
-    by = `identity ${identity.name}`;
-  }
+  const { by } = await verifySigstoreBundle(json, trust);
   const repo = sourceRepositoryOf(statement.predicate);
   if (trust.sourceRepositories.length && (!repo || !repositoryAllowed(repo, trust.sourceRepositories))) {
     throw new Error(`says it was built from ${repo ?? 'no source repository'}, not from ${trust.sourceRepositories.join(' or ')}`);

@@ -3,8 +3,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startFakeOciRegistry } from '../../testing/fakeOciRegistry';
 import { packTarball, startFakeNpmRegistry, type FakeNpmRegistry } from '../../testing/npmRegistry';
+import { annotationsFor, makePluginLayer } from '../../testing/ociTestkit';
 import { installPlugins, readState } from '../install';
+import { COSIGN_SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE, simpleSigningPayload } from './cosign';
+import { COSIGN_BUNDLE_ANNOTATION, COSIGN_CERTIFICATE_ANNOTATION, COSIGN_CHAIN_ANNOTATION } from './cosignKeyless';
 import { npmPurl } from './npmProvenance';
 
 /*
@@ -204,5 +208,72 @@ describe('keyless npm provenance against a test Sigstore root', () => {
     const good = publish('keyless-unrooted', ACME_WORKFLOW, 'https://github.com/acme/plugins');
     const unrooted = await install('keyless-unrooted', good, trustedRoot(otherCaDer));
     expect(unrooted.outcome.plugins[0].error?.message).toContain('found provenance does not verify: Failed to verify certificate chain');
+  });
+});
+
+/** A Rekor-style entry for `body`: its canonical body, time, index and the log's signed entry timestamp. */
+function logEntry(body: unknown) {
+  const canonicalizedBody = Buffer.from(JSON.stringify(body)).toString('base64');
+  const integratedTime = Math.floor(Date.now() / 1000) + 2;
+  const logID = tlogKeyId.toString('hex');
+  const set = crypto.sign('sha256', Buffer.from(canonical({ body: canonicalizedBody, integratedTime, logIndex: 9, logID })), tlog.privateKey);
+  return { SignedEntryTimestamp: set.toString('base64'), Payload: { body: canonicalizedBody, integratedTime, logIndex: 9, logID } };
+}
+
+describe('keyless cosign signatures on OCI images against a test Sigstore root', () => {
+  it('verifies a signature whose certificate names a trusted identity, and refuses another identity', async () => {
+    const fake = await startFakeOciRegistry();
+    try {
+      const sign = (tag: string, plugin: string, subject: string) => {
+        const plugins = { [plugin]: { name: plugin, version: '1.0.0' } };
+        const digest = fake.image('keyless', tag, [makePluginLayer(plugins)], { annotations: annotationsFor(plugins) });
+        const payload = simpleSigningPayload(`${fake.host}/keyless`, digest);
+        const leaf = ec();
+        const cert = leafCert(`oci-${tag}`, leaf.privateKey, subject, 'ca');
+        const sig = crypto.sign('sha256', payload, leaf.privateKey).toString('base64');
+        const rekor = logEntry({
+          apiVersion: '0.0.1',
+          kind: 'hashedrekord',
+          spec: {
+            data: { hash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(payload).digest('hex') } },
+            signature: { content: sig, publicKey: { content: Buffer.from(cert).toString('base64') } },
+          },
+        });
+        const annotations = {
+          [COSIGN_SIGNATURE_ANNOTATION]: sig,
+          [COSIGN_CERTIFICATE_ANNOTATION]: cert,
+          [COSIGN_CHAIN_ANNOTATION]: fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'),
+          [COSIGN_BUNDLE_ANNOTATION]: JSON.stringify(rekor),
+        };
+        fake.image('keyless', `${digest.replace(':', '-')}.sig`, [payload], {
+          manifest: m => ({ ...m, layers: [{ ...m.layers[0], mediaType: SIMPLE_SIGNING_MEDIA_TYPE, annotations }] }),
+        });
+        return `oci://${fake.host}/keyless:${tag}!${plugin}`;
+      };
+      const install = async (ref: string) => {
+        const ws = fs.mkdtempSync(path.join(dir, 'oci-ws-'));
+        fs.writeFileSync(path.join(ws, 'trusted_root.json'), JSON.stringify(trustedRoot(caDer)));
+        fs.writeFileSync(
+          path.join(ws, 'dynamic-plugins.yaml'),
+          `trust:\n  mode: enforce\n  trustedRoot: trusted_root.json\n  identities:\n    acme-ci:\n      issuer: ${ISSUER}\n      subject: ^https://github\\.com/acme/plugins/\n` +
+            `  trustedIdentities: [acme-ci]\nplugins:\n  - package: ${ref}\n`,
+        );
+        const root = path.join(ws, 'root');
+        const outcome = await installPlugins({ configFile: path.join(ws, 'dynamic-plugins.yaml'), root, env: { REGISTRY_AUTH_FILE: path.join(ws, 'none.json') }, network: { retries: 0, timeoutMs: 5_000 } });
+        return { outcome, state: await readState(root) };
+      };
+
+      const good = await install(sign('good', 'plugin-k', ACME_WORKFLOW));
+      expect(good.outcome.plugins[0].error).toBeUndefined();
+      expect(Object.values(good.state!.plugins)[0].trust).toEqual({ status: 'verified', mode: 'enforce', method: 'cosign', by: 'identity acme-ci' });
+
+      const evil = await install(sign('evil', 'plugin-e', 'https://github.com/evil/fork/.github/workflows/release.yml@refs/heads/main'));
+      expect(evil.outcome.plugins[0].error?.code).toBe('TRUST_INVALID');
+      expect(evil.outcome.plugins[0].error?.message).toContain(
+        `expected a keyless signature by identity acme-ci; found a keyless signature that is signed by https://github.com/evil/fork/.github/workflows/release.yml@refs/heads/main (issuer ${ISSUER}), not a trusted identity`,
+      );
+    } finally {
+      await fake.close();
+    }
   });
 });

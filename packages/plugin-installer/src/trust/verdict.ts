@@ -37,6 +37,9 @@ export function expected(trust: EffectiveTrust, kind: 'npm' | 'oci'): string {
     const repos = trust.sourceRepositories.length ? ` built from ${trust.sourceRepositories.join(' or ')}` : '';
     parts.push(`provenance signed by identity ${trust.identities.map(i => i.name).join(' or ')}${repos}`);
   }
+  if (kind === 'oci' && trust.identities.length) {
+    parts.push(`a keyless signature by identity ${trust.identities.map(i => i.name).join(' or ')}`);
+  }
   return parts.length ? parts.join(', or ') : 'a signature, but the policy trusts no key or identity';
 }
 
