@@ -37,6 +37,8 @@ export interface RunRecord {
   at: string;
   entries: number;
   fromCache: number;
+  /** Builds made in this run (a failed build is neither made nor cached, and is tried again next run). */
+  built: number;
   exportMs: number;
   smokeMs: number;
   totalMs: number;
@@ -94,6 +96,7 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
     at: new Date().toISOString(),
     entries: picked.length,
     fromCache: outcomes.filter(o => o.cached).length,
+    built: outcomes.filter(o => !o.cached && !o.error).length,
     exportMs,
     smokeMs,
     totalMs,

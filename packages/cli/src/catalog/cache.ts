@@ -4,15 +4,22 @@ import path from 'node:path';
 
 /**
  * What an export's result depends on besides the package itself: the export
- * code, the loader rules its entry check uses, the shared contract, the
- * Backstage release it records and the host's dependency versions. The same
- * files `scripts/lib/test.sh` hashes for the test fixtures.
+ * code, the loader rules its entry check uses (checkEntry and what it
+ * imports), the shared-package and role lists of the contract, the Backstage
+ * release it records and the host's dependency versions. Only those files of
+ * the loader and contract packages: the rest of them (marketplace state, the
+ * live apply protocol) changes no export, and hashing it would make every
+ * edit there rebuild the whole catalog.
  */
 export const EXPORT_TOOL_INPUTS = [
   'packages/cli/src/export',
   'packages/cli/src/commands/export.ts',
-  'plugins/dynamic-plugins-node/src',
-  'plugins/dynamic-plugins-common/src',
+  'plugins/dynamic-plugins-node/src/checkEntry.ts',
+  'plugins/dynamic-plugins-node/src/features.ts',
+  'plugins/dynamic-plugins-node/src/moduleResolution.ts',
+  'plugins/dynamic-plugins-common/src/appShared.ts',
+  'plugins/dynamic-plugins-common/src/extensionManifest.ts',
+  'plugins/dynamic-plugins-common/src/roles.ts',
   'backstage.json',
   'yarn.lock',
 ];

@@ -86,11 +86,17 @@ export async function runSmoke(outcomes: BuildOutcome[], options: SmokeOptions):
     if (frontends.length > 0) {
       options.log(`smoke: opening ${frontends.length} frontend plugins in Chromium`);
       const { smokeFrontends } = await import('./smokeBrowser');
-      const verdicts = await smokeFrontends(
-        frontends.map(p => ({ id: p.outcome.entry.id, spec: p.spec, status: byName.get(p.outcome.result!.name) })),
-        { baseUrl: portal.baseUrl, repoRoot: options.repoRoot, log: options.log },
-      );
-      for (const [id, verdict] of verdicts) results.set(id, verdict);
+      try {
+        const verdicts = await smokeFrontends(
+          frontends.map(p => ({ id: p.outcome.entry.id, spec: p.spec, status: byName.get(p.outcome.result!.name) })),
+          { baseUrl: portal.baseUrl, repoRoot: options.repoRoot, log: options.log },
+        );
+        for (const [id, verdict] of verdicts) results.set(id, verdict);
+      } catch (error) {
+        // The session itself failed (no browser, no app): every frontend entry not yet judged says so.
+        const reason = `the browser session failed: ${(error as Error).message.split('\n')[0].slice(0, 200)}`;
+        for (const p of frontends) if (!results.has(p.outcome.entry.id)) results.set(p.outcome.entry.id, { result: 'fail', reason });
+      }
     }
   } finally {
     await fs.writeFile(path.join(options.workDir, 'backend-output.log'), portal.logs()).catch(() => {});
@@ -129,7 +135,8 @@ async function probe(portal: SmokePortal, spec: SmokeSpec): Promise<BackendObser
     await poll(25_000, async () => {
       try {
         const res = await fetch(`${portal.baseUrl}${spec.get}`, { headers: { authorization: `Bearer ${portal.token}` }, signal: AbortSignal.timeout(15_000) });
-        last = { status: res.status, body: (await res.text()).slice(0, 20_000) };
+        // Whole bodies: the scaffolder's action list, with every schema, runs to megabytes.
+        last = { status: res.status, body: (await res.text()).slice(0, 8 * 1024 * 1024) };
       } catch (error) {
         last = { error: (error as Error).message };
       }

@@ -15,10 +15,10 @@ export interface FrontendCase {
 
 /**
  * Opens each frontend entry's page in one headless Chromium session signed
- * in as the guest, and waits for the entry's text in the page's main
- * content (not the sidebar, which a new-frontend-system plugin's nav item
- * fills before any of its code runs). Screenshots go to
- * test-output/catalog/<id>.png.
+ * in as the guest, and waits for the entry's text outside the sidebar and
+ * the entity page's tab bar (which a plugin's nav item or tab title fills
+ * before any of its code runs). Screenshots and the page's text go to
+ * test-output/catalog/<id>.png and .txt.
  */
 export async function smokeFrontends(
   cases: FrontendCase[],
@@ -35,6 +35,8 @@ export async function smokeFrontends(
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   try {
+    // The app bundle is served from packages/app/dist: wait out a rebuild of it.
+    await waitForApp(options.baseUrl);
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(30_000);
     await page.goto(options.baseUrl);
@@ -45,16 +47,14 @@ export async function smokeFrontends(
       if (seen.state === 'loaded') {
         try {
           await page.goto(`${options.baseUrl}${c.spec.page}`);
-          const main = page.locator('main').first();
-          const wanted = main.getByText(new RegExp(c.spec.text!)).first();
           const boundary = page.locator(BOUNDARY).first();
-          // Whichever shows first: the plugin's text or an error boundary.
-          await Promise.race([wanted.waitFor({ timeout: 30_000 }), boundary.waitFor({ timeout: 30_000 })]).catch(() => {});
+          seen.found = await findText(page, new RegExp(c.spec.text!), boundary);
           // A boundary may appear just after the text (a child crashing): give it a moment.
           await page.waitForTimeout(1500);
           if ((await boundary.count()) > 0) seen.boundary = (await boundary.innerText()).slice(0, 400);
-          seen.found = (await wanted.count()) > 0 && (await wanted.isVisible());
-          if (!seen.found) seen.shown = (await main.innerText().catch(() => '')).slice(0, 400);
+          const shown = await pageText(page);
+          if (!seen.found) seen.shown = shown.slice(0, 400);
+          await fs.writeFile(path.join(shots, `${c.id}.txt`), shown);
           await page.screenshot({ path: path.join(shots, `${c.id}.png`) });
         } catch (error) {
           seen.error = (error as Error).message.split('\n')[0];
@@ -68,4 +68,56 @@ export async function smokeFrontends(
     await browser.close();
   }
   return results;
+}
+
+async function waitForApp(baseUrl: string) {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const res = await fetch(baseUrl).catch(() => undefined);
+    if (res?.ok && /<script/.test(await res.text())) return;
+    if (Date.now() > deadline) throw new Error(`${baseUrl} does not serve the app (HTTP ${res?.status ?? 'no answer'})`);
+    await new Promise(r => setTimeout(r, 2000));
+  }
+}
+
+/** Elements holding app chrome rather than plugin output: the sidebar, the tab bars. */
+const CHROME = 'nav, [role="tablist"], [role="navigation"], header';
+
+/** Waits up to 30 s for `text` in a visible element outside the app chrome, or for an error boundary. */
+async function findText(page: any, text: RegExp, boundary: any): Promise<boolean> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const found = await page.evaluate(
+      ({ source, flags, chrome }: { source: string; flags: string; chrome: string }) => {
+        const re = new RegExp(source, flags);
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const el = node.parentElement;
+          if (!el || !re.test(node.textContent ?? '') || el.closest(chrome)) continue;
+          const box = el.getBoundingClientRect();
+          if (box.width > 0 && box.height > 0) return true;
+        }
+        return false;
+      },
+      { source: text.source, flags: text.flags, chrome: CHROME },
+    );
+    if (found) return true;
+    if ((await boundary.count()) > 0) return false;
+    await page.waitForTimeout(500);
+  }
+  return false;
+}
+
+/** The page's visible text outside the app chrome, for the reason and the .txt dump. */
+async function pageText(page: any): Promise<string> {
+  return page.evaluate((chrome: string) => {
+    const parts: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      const t = (node.textContent ?? '').trim();
+      if (t && el && !el.closest(chrome) && !el.closest('script, style')) parts.push(t);
+    }
+    return parts.join(' ').replace(/\s+/g, ' ');
+  }, CHROME);
 }

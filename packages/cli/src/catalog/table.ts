@@ -40,7 +40,8 @@ function buildMode(row: Row): string {
 function runLine(label: string, run: RunRecord | undefined): string {
   if (!run) return `- ${label}: no such run recorded yet.`;
   return (
-    `- ${label} (${run.at.slice(0, 16).replace('T', ' ')} UTC, ${run.entries} entries, ${run.fromCache} from the cache): ` +
+    `- ${label} (${run.at.slice(0, 16).replace('T', ' ')} UTC, ${run.entries} entries: ${run.fromCache} from the cache, ${run.built ?? '?'} built, ` +
+    `${run.entries - run.fromCache - (run.built ?? 0)} failed to build${run.smoke ? '' : '; exports only'}): ` +
     `exports ${formatSeconds(run.exportMs)}, smoke ${formatSeconds(run.smokeMs)}, total ${formatSeconds(run.totalMs)}.`
   );
 }
@@ -75,11 +76,11 @@ export function renderTable(report: CatalogBuildReport): string {
     );
   }
   lines.push('', 'Build times (this machine; cold = nothing in the cache, warm = everything in it):', '');
-  const cold = [...report.history].reverse().find(r => r.smoke && r.fromCache === 0 && r.entries === report.run.entries);
-  const coldExports = [...report.history].reverse().find(r => r.fromCache === 0 && r.entries === report.run.entries);
-  const warm = [...report.history].reverse().find(r => r.smoke && r.fromCache === r.entries && r.entries === report.run.entries);
-  lines.push(runLine('last cold build', cold ?? coldExports));
-  lines.push(runLine('last warm build', warm));
+  // Cold: nothing came from the cache. Warm: nothing had to be built (what
+  // failed to build is tried again in every run, so it never comes from the cache).
+  const latest = (match: (r: RunRecord) => boolean) => [...report.history].reverse().find(r => r.entries === report.run.entries && match(r));
+  lines.push(runLine('last cold build', latest(r => r.smoke && r.fromCache === 0) ?? latest(r => r.fromCache === 0)));
+  lines.push(runLine('last warm build', latest(r => r.smoke && r.fromCache > 0 && r.built === 0)));
   lines.push(runLine('this run', report.run));
   lines.push('', 'Export time is how long that export took when it ran (a cached entry keeps the time of the run that built it).', '');
   lines.push('| plugin | package | version | kind | build | export size | export time | smoke | reason |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
