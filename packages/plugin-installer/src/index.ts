@@ -41,10 +41,24 @@ export async function pluginKeyOf(spec: string): Promise<{ key: string; error?: 
  */
 export async function resolvePluginConfig(
   configFile: string,
-  options: { layerFile?: string; maxBytes?: number } = {},
+  options: { layerFile?: string; maxBytes?: number; presets?: import('./presets/inputs').PresetOptions } = {},
 ): Promise<import('./config/layers').ResolvedConfig> {
   return (await import('./config/layers')).resolvePluginConfig(configFile, options);
 }
+
+/**
+ * The presets of the presets folder (`marketplace/presets` next to
+ * `configFile`, or `options.dir`), each with its plugins and the
+ * environment variables it needs; a broken preset is a line in `errors`.
+ */
+export async function listPresets(
+  configFile: string,
+  options: import('./presets/inputs').PresetOptions = {},
+): Promise<{ dir: string; presets: import('./presets/list').PresetListing[]; errors: string[] }> {
+  return (await import('./presets/list')).listPresets(configFile, options);
+}
+export type { PresetListing } from './presets/list';
+export type { PresetOptions } from './presets/inputs';
 
 /** Resolves a spec to what Install pins: exact npm version + integrity, or an OCI image by digest. */
 export async function pinPackage(

@@ -9,6 +9,7 @@ import { readNpmSettings } from './sources/npmrc';
 import type { InstalledRecord, InstallSettings } from './sources/types';
 import { INSTALLER_STATE_FILE } from '@devportal/plugin-dynamic-plugins-common';
 import { hashInputs, isIntact, readState, type InstallState } from './state';
+import { checkPresetEnvironment, presetInputsKey, refuseUnexportedPresetPlugins } from './presets/inputs';
 
 export const APP_CONFIG_FILE = 'app-config.dynamic-plugins.yaml';
 /** Plugin packages with their dependencies bundled reach tens of MB; this leaves room and still bounds a hostile registry. */
@@ -61,6 +62,13 @@ export interface InstallOptions {
   maxConfigBytes?: number;
   /** Reserved config keys (config/reservedKeys.ts) a plugin's pluginConfig may set anyway, with their subkeys. */
   allowedPluginConfigKeys?: string[];
+  /**
+   * Presets to add to the file's `presets:` (`--preset`); DEVPORTAL_PRESETS
+   * in `env` adds more. Their folder: `presetsDir`, else DEVPORTAL_PRESETS_DIR,
+   * else `marketplace/presets` next to `configFile` (docs/plugins/presets.md).
+   */
+  presets?: string[];
+  presetsDir?: string;
   network?: Partial<InstallSettings['network']>;
   lock?: LockOptions;
   /** Environment for .npmrc, `npm_config_*` and registry auth files (default: this process's). */
@@ -116,6 +124,11 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
   };
   // The inputs hash also covers whether there is a layer: dropping one is a change.
   const inputsKey = { ...settingsKey, layerFile: layerFile ?? null };
+  const presetOptions = { names: options.presets, dir: options.presetsDir, env };
+  const presetKey = presetInputsKey(configFile, presetOptions);
+  if (presetKey) Object.assign(inputsKey, { presets: presetKey });
+  // Before the lock and the unchanged check: an unset variable stops every start, not just the first.
+  await checkPresetEnvironment(configFile, { ...presetOptions, maxBytes: options.maxConfigBytes }, env);
   const lock = await acquireLock(root, {
     ...options.lock,
     onWait: owner => log(`waiting for another installer (${owner})`),
@@ -136,7 +149,8 @@ export async function installPlugins(options: InstallOptions): Promise<InstallOu
     const { resolvePluginConfig } = await import('./config/layers');
     const { mergePluginConfigs } = await import('./config/merge');
     const { default: YAML } = await import('yaml');
-    const config = await resolvePluginConfig(configFile, { maxBytes: options.maxConfigBytes, layerFile });
+    const config = await resolvePluginConfig(configFile, { maxBytes: options.maxConfigBytes, layerFile, presets: presetOptions });
+    refuseUnexportedPresetPlugins(config.plugins);
     const appConfig: Record<string, any> = mergePluginConfigs(config.plugins, {
       allowedReservedKeys: settingsKey.allowedPluginConfigKeys,
       log,

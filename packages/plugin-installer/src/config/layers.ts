@@ -1,4 +1,5 @@
 import { InstallError } from '../errors';
+import type { PresetOptions, ResolvedPreset } from '../presets/expand';
 import { INHERIT_TAG } from '../oci/reference';
 import { classifySpec, inheritsVersion, type PluginSpec } from '../spec/classify';
 import type { TrustPolicy } from '../trust/policy';
@@ -24,6 +25,8 @@ export interface ResolvedPlugin extends PluginEntry {
 export interface ResolvedConfig {
   plugins: ResolvedPlugin[];
   warnings: string[];
+  /** The presets selected (the file's `presets:`, --preset, DEVPORTAL_PRESETS), in order. */
+  presets: ResolvedPreset[];
   /** Every file read, for change detection. */
   files: string[];
   /** The top-level file's `trust:` policy (only that file's: see below). */
@@ -38,11 +41,15 @@ export interface ResolvedConfig {
  */
 export async function resolvePluginConfig(
   topFile: string,
-  options: { maxBytes?: number; layerFile?: string } = {},
+  options: { maxBytes?: number; layerFile?: string; presets?: PresetOptions } = {},
 ): Promise<ResolvedConfig> {
   const top = await readPluginConfigFile(topFile, { optional: true, maxBytes: options.maxBytes });
   const warnings = [...top.warnings];
   const files = [topFile];
+  // Presets are the lowest level: defaults that includes, the file and the marketplace layer override.
+  const { expandSelectedPresets } = await import('../presets/expand');
+  const presets = await expandSelectedPresets(topFile, top.presets, options.presets);
+  files.push(...presets.files);
   const included: PluginEntry[] = [];
   for (const include of top.includes) {
     const file = await readPluginConfigFile(include.file, { maxBytes: options.maxBytes }).catch(error => {
@@ -60,6 +67,7 @@ export async function resolvePluginConfig(
     if (file.includes.length > 0) {
       warnings.push(`${file.file}: 'includes' inside an included file are ignored`);
     }
+    if (file.presets.length > 0) warnings.push(`${file.file}: 'presets' inside an included file are ignored; list them in ${topFile}`);
     // The policy is the top-level file's alone: a file it includes (often a
     // vendor's default list) must not be able to loosen it.
     if (file.trust) warnings.push(`${file.file}: 'trust' in an included file is ignored; set it in ${topFile}`);
@@ -75,6 +83,7 @@ export async function resolvePluginConfig(
     if (layerFile.includes.length > 0) {
       warnings.push(`${layerFile.file}: 'includes' inside the marketplace layer are ignored`);
     }
+    if (layerFile.presets.length > 0) warnings.push(`${layerFile.file}: 'presets' inside the marketplace layer are ignored`);
     if (layerFile.trust) warnings.push(`${layerFile.file}: 'trust' in the marketplace layer is ignored; set it in ${topFile}`);
     warnings.push(...layerFile.warnings);
     files.push(options.layerFile);
@@ -82,7 +91,7 @@ export async function resolvePluginConfig(
   }
 
   const byKey = new Map<string, ResolvedPlugin>();
-  for (const level of [included, top.plugins, layerPlugins]) {
+  for (const level of [presets.entries, included, top.plugins, layerPlugins]) {
     const seen = new Map<string, PluginEntry>();
     for (const entry of level) {
       const spec = classifySpec(entry.package);
@@ -100,7 +109,7 @@ export async function resolvePluginConfig(
   }
   // Key files and the trusted root the policy read are inputs too: changing one re-verifies.
   files.push(...(top.trust?.files ?? []));
-  return { plugins: [...byKey.values()], warnings, files, ...(top.trust ? { trust: top.trust } : {}) };
+  return { plugins: [...byKey.values()], warnings, files, ...(top.trust ? { trust: top.trust } : {}), presets: presets.presets };
 }
 
 function layer(

@@ -29,14 +29,29 @@ export interface PluginEntry {
   preInstalled?: boolean;
   /** DevPortal's own key: the marketplace may not change this entry. */
   locked?: boolean;
+  /** Set on entries a preset contributed (presets/expand.ts): which preset, and what it asked for. */
+  preset?: PresetOrigin;
   /** Where the entry starts, and where each of its keys is. */
   location: SourceLocation;
   keyLocations: Record<string, SourceLocation>;
 }
 
+/** Where a preset's plugin came from; kept through layering, since overrides do not set it. */
+export interface PresetOrigin {
+  name: string;
+  /** The catalog entry's id. */
+  entry: string;
+  package: string;
+  integrity?: string;
+  /** An upstream package that installs only once exported (the catalog's `needsExport`). */
+  needsExport: boolean;
+}
+
 export interface PluginConfigFile {
   file: string;
   includes: Array<{ file: string; location: SourceLocation }>;
+  /** `presets:` names, each with its place (presets/expand.ts turns them into entries). */
+  presets: Array<{ name: string; location: SourceLocation }>;
   plugins: PluginEntry[];
   /** The `trust:` block (signature policy, `trust/policy.ts`), when the file has one. */
   trust?: TrustPolicy;
@@ -57,7 +72,7 @@ const ENTRY_KEYS = new Set([
   'locked',
 ]);
 const BOOLEAN_KEYS = ['disabled', 'enabled', 'forceDownload', 'preInstalled', 'locked'] as const;
-const TOP_LEVEL_KEYS = new Set(['plugins', 'includes', 'trust']);
+const TOP_LEVEL_KEYS = new Set(['plugins', 'includes', 'trust', 'presets']);
 
 export { DEFAULT_MAX_CONFIG_BYTES };
 /** The most mapping keys in one config file. */
@@ -90,7 +105,7 @@ export async function readPluginConfigFile(
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && options.optional) {
-      return { file, includes: [], plugins: [], warnings: [] };
+      return { file, includes: [], presets: [], plugins: [], warnings: [] };
     }
     throw new InstallError(`${file}: cannot read the file (${code})`, 'CONFIG_UNREADABLE');
   }
@@ -153,7 +168,7 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
     fail({ file, line: pos.line, col: pos.col }, `invalid YAML: ${error.message.split('\n')[0]}`);
   }
   checkKeys(doc.contents, at, fail);
-  const result: PluginConfigFile = { file, includes: [], plugins: [], warnings: [] };
+  const result: PluginConfigFile = { file, includes: [], presets: [], plugins: [], warnings: [] };
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
     return result; // an empty file is an empty configuration
@@ -175,7 +190,14 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
       continue;
     }
     if (!isSeq(value)) fail(at(value), `'${key}' must be a list`);
-    if (key === 'includes') {
+    if (key === 'presets') {
+      ((value as any).items as Node[]).forEach((item, index) => {
+        if (!isScalar(item) || typeof item.value !== 'string' || item.value.trim() === '') {
+          fail(at(item), `presets[${index}] must be a preset name (see ./devportal plugins presets)`);
+        }
+        result.presets.push({ name: String((item as any).value).trim(), location: at(item) });
+      });
+    } else if (key === 'includes') {
       for (const item of (value as any).items as Node[]) {
         if (!isScalar(item) || typeof item.value !== 'string' || item.value === '') {
           fail(at(item), `'includes' entries must be file paths`);

@@ -1,0 +1,88 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { InstallError } from '../errors';
+import type { ResolvedPlugin } from '../config/layers';
+
+/**
+ * What an install needs to know about presets before it parses anything.
+ * Kept apart from expand.ts so that an unchanged install (every start) loads
+ * no YAML or catalog code when no preset is selected.
+ */
+
+/** Where presets come from and which are selected besides the file's `presets:`. */
+export interface PresetOptions {
+  /** Presets selected outside the file (`--preset`), added after the file's own. */
+  names?: string[];
+  /** The presets folder; default DEVPORTAL_PRESETS_DIR, else `marketplace/presets` next to dynamic-plugins.yaml. */
+  dir?: string;
+  /** DEVPORTAL_PRESETS (comma-separated names) and DEVPORTAL_PRESETS_DIR are read here; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The names selected outside the file and the presets folder. DEVPORTAL_PRESETS
+ * is how `./devportal start --preset` reaches every installer run and the
+ * backend (whose marketplace must see the same base as the installer).
+ */
+export function presetInputs(configFile: string, options: PresetOptions = {}): { names: string[]; dir: string; explicitDir: boolean } {
+  const env = options.env ?? process.env;
+  const fromEnv = (env.DEVPORTAL_PRESETS ?? '')
+    .split(',')
+    .map(name => name.trim())
+    .filter(Boolean);
+  const names = [...new Set([...(options.names ?? []), ...fromEnv])];
+  const explicit = options.dir ?? (env.DEVPORTAL_PRESETS_DIR || undefined);
+  const dir = path.resolve(path.dirname(configFile), explicit ?? path.join('marketplace', 'presets'));
+  return { names, dir, explicitDir: explicit !== undefined };
+}
+
+/**
+ * Part of an install's inputs hash: presets chosen outside the file, or
+ * another folder, change what is installed although no file changed.
+ * Undefined when neither is given, so existing roots keep their hash.
+ */
+export function presetInputsKey(configFile: string, options: PresetOptions): { names: string[]; dir: string } | undefined {
+  const inputs = presetInputs(configFile, options);
+  return inputs.names.length > 0 || inputs.explicitDir ? { names: inputs.names, dir: inputs.dir } : undefined;
+}
+
+/**
+ * Runs before every install, the unchanged ones too (the variables are not
+ * part of what makes an install "unchanged"): a selected preset whose
+ * variables are unset stops the install with one line naming all of them.
+ * A file without `presets:` and nothing selected outside it costs one read.
+ */
+export async function checkPresetEnvironment(
+  configFile: string,
+  options: PresetOptions & { maxBytes?: number },
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const inputs = presetInputs(configFile, options);
+  const text = await fs.readFile(configFile, 'utf8').catch(() => '');
+  if (inputs.names.length === 0 && !/^presets\s*:/m.test(text)) return;
+  const { readPluginConfigFile } = await import('../config/parse');
+  const { expandPresets, missingEnvironmentMessage, withMissingEnvironment } = await import('./expand');
+  const top = await readPluginConfigFile(configFile, { optional: true, maxBytes: options.maxBytes });
+  const expanded = await expandPresets([...top.presets, ...inputs.names.map(name => ({ name }))], inputs.dir);
+  const message = missingEnvironmentMessage(withMissingEnvironment(expanded.presets, env));
+  if (message) throw new InstallError(message, 'PRESET_ENVIRONMENT');
+}
+
+/**
+ * A catalog entry marked `needsExport` is an upstream package: installed as
+ * published it would fail later, when the backend or the browser loads it.
+ * Refused here, in one line, unless the file (or the marketplace) replaced
+ * its package or integrity with an export of it, or disabled it.
+ */
+export function refuseUnexportedPresetPlugins(plugins: ResolvedPlugin[]): void {
+  const unexported = plugins.filter(
+    p => p.isEnabled && p.preset?.needsExport && p.package === p.preset.package && p.integrity === p.preset.integrity,
+  );
+  if (unexported.length === 0) return;
+  const list = unexported.map(p => `${p.preset!.entry} (${p.package}, preset ${p.preset!.name})`).join(', ');
+  throw new InstallError(
+    `${list}: upstream package${unexported.length === 1 ? '' : 's'}, not yet exported as dynamic plugins — ` +
+      'export and publish each (devportal plugin export --from-npm, plugin publish), then give its package and integrity under plugins:, or disable it there',
+    'PRESET_NEEDS_EXPORT',
+  );
+}

@@ -1,0 +1,69 @@
+import { InstallError } from '../errors';
+import { expandPresets, withMissingEnvironment } from './expand';
+import { presetInputs, type PresetOptions } from './inputs';
+import { presetNames } from './read';
+
+/** One preset as `devportal plugins presets` shows it. */
+export interface PresetListing {
+  name: string;
+  title: string;
+  description: string;
+  file: string;
+  /** Every variable it needs, and those of them unset in the environment given. */
+  environment: string[];
+  missing: string[];
+  plugins: Array<{
+    entry: string;
+    title: string;
+    kind: string;
+    package: string;
+    /** An upstream package: it installs only once exported (refused until then). */
+    needsExport: boolean;
+    /** Listed but off unless the file enables it. */
+    disabled: boolean;
+  }>;
+}
+
+/**
+ * Every preset in the presets folder, each read and checked against the
+ * catalog on its own: a broken preset is one line in `errors`, and the
+ * others are still listed, so a platform team sees them all at once.
+ */
+export async function listPresets(
+  configFile: string,
+  options: PresetOptions = {},
+): Promise<{ dir: string; presets: PresetListing[]; errors: string[] }> {
+  const { dir } = presetInputs(configFile, options);
+  const env = options.env ?? process.env;
+  const presets: PresetListing[] = [];
+  const errors: string[] = [];
+  for (const name of await presetNames(dir)) {
+    try {
+      const [preset] = (await expandPresets([{ name }], dir)).presets;
+      withMissingEnvironment([preset], env);
+      presets.push({
+        name: preset.name,
+        title: preset.title,
+        description: preset.description,
+        file: preset.file,
+        environment: preset.required,
+        missing: preset.missing,
+        plugins: preset.plugins.map((plugin, index) => {
+          const entry = preset.entries[index];
+          return {
+            entry: entry.id,
+            title: entry.title,
+            kind: entry.kind,
+            package: entry.versions[0].package,
+            needsExport: entry.needsExport === true,
+            disabled: plugin.disabled === true,
+          };
+        }),
+      });
+    } catch (error) {
+      if (!(error instanceof InstallError)) throw error;
+      errors.push(error.message);
+    }
+  }
+  return { dir, presets, errors };
+}
