@@ -6,6 +6,11 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { drainingRootHttpRouter } from './shutdown';
+import { prepareSqliteForSharing } from './sqliteSharing';
+
+// Before any database is opened: two backend generations may share the
+// embedded SQLite files during a live apply (see sqliteSharing.ts).
+prepareSqliteForSharing();
 
 const backend = createBackend();
 
