@@ -37,6 +37,8 @@ export function createProgram(): Command {
     .option('--layer <file>', 'a marketplace layer file to apply over --config (what the backend passes when it applies)')
     .option('--progress', 'print one line per plugin on stderr even with --json or without a terminal')
     .option('--refuse-incompatible', 'fail the install (nothing switched) when a backend package declares a Backstage it cannot run on')
+    .option('--preset <name>', "add a preset to dynamic-plugins.yaml's presets: (repeatable; also DEVPORTAL_PRESETS=a,b)", collect, [])
+    .option('--presets-dir <dir>', 'where presets are read (default DEVPORTAL_PRESETS_DIR, else marketplace/presets next to --config)')
     .action(async (...args) => (await import('./commands/install')).installCommand(...(args as [any])));
 
   plugins
@@ -46,6 +48,14 @@ export function createProgram(): Command {
     .option('--app-config <file>', "the portal's app-config files (repeatable): where the database is configured (default: those ./devportal start uses)", collect, [])
     .option('--generation <n>', 'a generation other than the one a start installs')
     .action(async (...args) => (await import('./commands/state')).stateCommand(...(args as [any])));
+
+  plugins
+    .command('presets')
+    .description('List the presets (named bundles of catalog plugins): their plugins and the environment variables each needs')
+    .option('--config <file>', 'the dynamic plugins configuration (presets are read next to it)', 'dynamic-plugins.yaml')
+    .option('--presets-dir <dir>', 'where presets are read (default DEVPORTAL_PRESETS_DIR, else marketplace/presets next to --config)')
+    .option('--json', 'print a machine-readable result')
+    .action(async (...args) => (await import('./commands/presets')).presetsCommand(...(args as [any])));
 
   plugins
     .command('list')
@@ -111,6 +121,7 @@ export function createProgram(): Command {
     .option('--root <dir>', 'the dynamic plugins root', 'dynamic-plugins-root')
     .option('--config <file>', "an app-config file of the backend (repeatable, later files win); the root's app-config.dynamic-plugins.yaml is added last unless listed", collect, [])
     .option('--no-plugins', 'skip the plugin installer step')
+    .option('--preset <name>', 'install this preset besides those dynamic-plugins.yaml selects, at every install of this run (repeatable)', collect, [])
     .option('--backend <path>', 'the built backend to run (./devportal start passes .devportal/backend/packages/backend)', 'packages/backend')
     .option('--port <port>', 'the public port the supervisor listens on and forwards to the serving backend (default: backend.listen.port of the config files, else 7007)')
     .option('--host <host>', 'the interface of the public port (default: backend.listen.host of the config files, else every interface)')

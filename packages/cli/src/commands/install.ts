@@ -25,6 +25,9 @@ interface InstallCommandOptions {
   layer?: string;
   progress?: boolean;
   refuseIncompatible?: boolean;
+  /** Presets added to the file's `presets:` (`--preset`, repeatable). */
+  preset?: string[];
+  presetsDir?: string;
 }
 
 /**
@@ -56,6 +59,8 @@ export async function installCommand(options: InstallCommandOptions) {
       maxOciImageBytes: optionalPositiveInt(options.maxOciImageSize, '--max-oci-image-size'),
       maxOciManifestBytes: optionalPositiveInt(options.maxOciManifestSize, '--max-oci-manifest-size'),
       requireOciDigest: options.requireOciDigest ?? false,
+      presets: options.preset,
+      presetsDir: options.presetsDir ? path.resolve(options.presetsDir) : undefined,
       log: quiet ? undefined : message => process.stderr.write(`  ${message}\n`),
     });
   } catch (error) {

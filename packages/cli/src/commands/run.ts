@@ -9,6 +9,8 @@ interface RunOptions {
   config: string[];
   /** false with --no-plugins. */
   plugins: boolean;
+  /** --preset names, added to dynamic-plugins.yaml's `presets:`. */
+  preset: string[];
   backend: string;
   port?: string;
   host?: string;
@@ -28,6 +30,7 @@ interface RunOptions {
  * start the portal this way.
  */
 export async function runCommand(options: RunOptions) {
+  selectPresets(options.preset);
   const configs = options.config.map(file => path.resolve(file));
   const fromConfig = listenAddress(configs);
   const port = options.port !== undefined ? positiveInt(options.port, '--port') : fromConfig.port;
@@ -79,4 +82,16 @@ function positiveInt(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, not '${value}'`);
   return n;
+}
+
+/**
+ * --preset reaches every `plugins install` of this run (the first, and each
+ * apply from the marketplace, which the backend runs) and the backend's
+ * view of the base through DEVPORTAL_PRESETS, which the supervisor passes
+ * to both: the presets stay selected for the life of the process.
+ */
+function selectPresets(names: string[]) {
+  if (names.length === 0) return;
+  const current = (process.env.DEVPORTAL_PRESETS ?? '').split(',').map(name => name.trim()).filter(Boolean);
+  process.env.DEVPORTAL_PRESETS = [...new Set([...current, ...names])].join(',');
 }
