@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freeLoopbackPort } from './generation';
 import { supervise, type SuperviseOptions } from './supervise';
 
 /**
@@ -83,17 +83,6 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
 }
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 interface Harness {
   dir: string;
   root: string;
@@ -130,7 +119,7 @@ async function harness(script: string[], overrides: Partial<SuperviseOptions> = 
   fs.writeFileSync(path.join(dir, 'backend.js'), FAKE_BACKEND);
   fs.writeFileSync(path.join(dir, 'script.json'), JSON.stringify(script));
   fs.writeFileSync(path.join(dir, 'calls.log'), '');
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const signals = new EventEmitter();
   const lines: string[] = [];
   return {
