@@ -153,6 +153,9 @@ describe('presets in dynamic-plugins.yaml', () => {
       /^preset gitlab needs GITLAB_TOKEN — set it or remove the preset$/,
     );
     await expect(checkPresetEnvironment(one.configFile, { env: {} }, { GITLAB_TOKEN: 't', GITHUB_TOKEN: 't' })).resolves.toBeUndefined();
+    // However the key is written.
+    const flow = workspace('{"presets": [gitlab], plugins: []}\n');
+    await expect(checkPresetEnvironment(flow.configFile, { env: {} }, { GITHUB_TOKEN: 't' })).rejects.toThrow(/^preset gitlab needs GITLAB_TOKEN/);
   });
 
   it('lets the file own entries win key by key, then includes, then the marketplace layer', async () => {

@@ -1,6 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InstallError } from '../errors';
+import { DEFAULT_MAX_CONFIG_BYTES, readRegularFile } from '../files';
 import type { ResolvedPlugin } from '../config/layers';
 
 /**
@@ -50,7 +50,7 @@ export function presetInputsKey(configFile: string, options: PresetOptions): { n
  * Runs before every install, the unchanged ones too (the variables are not
  * part of what makes an install "unchanged"): a selected preset whose
  * variables are unset stops the install with one line naming all of them.
- * A file without `presets:` and nothing selected outside it costs one read.
+ * A file that never says `presets` and nothing selected outside it costs one read.
  */
 export async function checkPresetEnvironment(
   configFile: string,
@@ -58,8 +58,14 @@ export async function checkPresetEnvironment(
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
   const inputs = presetInputs(configFile, options);
-  const text = await fs.readFile(configFile, 'utf8').catch(() => '');
-  if (inputs.names.length === 0 && !/^presets\s*:/m.test(text)) return;
+  // The installer's own reader (regular files within the size limit: a FIFO must not block this
+  // check); whatever it refuses is reported by the install itself, with its usual message.
+  const text = await readRegularFile(configFile, options.maxBytes ?? DEFAULT_MAX_CONFIG_BYTES).then(
+    bytes => bytes.toString('utf8'),
+    () => '',
+  );
+  // Any mention, not only a plain `presets:` line: a quoted or flow key must not skip the check.
+  if (inputs.names.length === 0 && !text.includes('presets')) return;
   const { readPluginConfigFile } = await import('../config/parse');
   const { expandPresets, missingEnvironmentMessage, withMissingEnvironment } = await import('./expand');
   const top = await readPluginConfigFile(configFile, { optional: true, maxBytes: options.maxBytes });
