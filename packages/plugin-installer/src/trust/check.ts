@@ -81,6 +81,7 @@ async function checkNpm(plugin: ResolvedPlugin, name: string, spec: string, trus
       trustedKeys: trust.keys,
       registryKeys: wantsRegistryKeys ? await fetchRegistryKeys(plugin, registry, settings) : undefined,
       registry,
+      publishedAt: manifest.time,
     }),
   );
   if (manifest.attestationsUrl && trust.identities.length + trust.keys.length > 0 && findings[0].status !== 'verified') {

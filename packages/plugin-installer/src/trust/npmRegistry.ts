@@ -19,6 +19,8 @@ export interface VersionMetadata {
   signatures: RegistrySignature[];
   /** `dist.attestations.url`, when the registry has provenance or publish attestations. */
   attestationsUrl?: string;
+  /** When the version was published, if the registry says (for registry key expiry). */
+  time?: string;
 }
 
 async function npmOptions(settings: InstallSettings) {
@@ -57,6 +59,7 @@ export async function fetchVersionMetadata(plugin: ResolvedPlugin, spec: string,
     integrity: manifest._integrity,
     signatures: readSignatures(manifest._signatures),
     attestationsUrl: typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined,
+    ...(typeof manifest._time === 'string' ? { time: manifest._time } : {}),
   };
 }
 

@@ -49,6 +49,9 @@ export function readRegistryKeys(body: unknown): RegistryKey[] {
   return out;
 }
 
+/** npm's stand-in publish time when a registry does not say (pacote's MISSING_TIME_CUTOFF). */
+const MISSING_TIME_CUTOFF = '2015-01-01T00:00:00.000Z';
+
 /** The message npm signs for a package version. */
 export const signedMessage = (name: string, version: string, integrity: string) => `${name}@${version}:${integrity}`;
 
@@ -75,7 +78,12 @@ export function checkRegistrySignatures(input: {
   /** The registry's keys when the policy trusts them, else undefined. */
   registryKeys?: RegistryKey[];
   registry: string;
-  now?: Date;
+  /**
+   * When the version was published (the packument's `time`): a registry key
+   * is valid for what was signed before it expired, as npm has it. Unknown
+   * times count as 2015, as in npm, so a rotated key's old signatures stay valid.
+   */
+  publishedAt?: string;
 }): Finding {
   const message = signedMessage(input.name, input.version, input.integrity);
   if (input.signatures.length === 0) return { status: 'unsigned', method: 'npm-registry-signature', detail: 'no registry signature' };
@@ -87,8 +95,9 @@ export function checkRegistrySignatures(input: {
       problems.push(`a signature by key ${signature.keyid}, which the policy does not trust`);
       continue;
     }
-    if (published && !configured && published.expires && Date.parse(published.expires) < (input.now ?? new Date()).getTime()) {
-      problems.push(`a signature by registry key ${signature.keyid}, which expired ${published.expires}`);
+    const signedAt = Date.parse(input.publishedAt ?? MISSING_TIME_CUTOFF);
+    if (published && !configured && published.expires && Date.parse(published.expires) <= signedAt) {
+      problems.push(`a signature by registry key ${signature.keyid}, which expired ${published.expires}, before the version was published`);
       continue;
     }
     if (!verifyEcdsa((configured ?? published)!.pem, message, signature.sig)) {

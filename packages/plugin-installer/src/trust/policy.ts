@@ -119,6 +119,9 @@ export function parseTrustPolicy(node: Node, file: string, at: At, fail: Fail): 
     for (const [name, value] of mapping(identities[1], 'trust.identities', at, fail)) {
       const where = `trust.identities.${name}`;
       const fields = mapping(value, where, at, fail);
+      for (const [key, , keyNode] of fields) {
+        if (key !== 'issuer' && key !== 'subject') fail(at(keyNode), `unknown key '${where}.${key}' (expected issuer, subject)`);
+      }
       const issuer = stringField(fields, 'issuer', where, value, at, fail);
       const subject = stringField(fields, 'subject', where, value, at, fail);
       try {
