@@ -121,11 +121,14 @@ describe('plugins install with presets', () => {
   it('lists the presets with their plugins and unset variables (plugins presets --json)', async () => {
     const ws = workspace('');
     const listed = await run(['plugins', 'presets', '--json', ...presetsDir(ws)], { cwd: ws.dir, env: { ...noDemoEnv, DEMO_URL: 'u' } });
+    const text = await run(['plugins', 'presets', ...presetsDir(ws)], { cwd: ws.dir, env: { ...noDemoEnv, DEMO_URL: 'u', DEVPORTAL_PRESETS: 'demo' } });
+    assert.match(text.stdout, /^demo — Demo {2}\[selected\]\n/);
+    assert.match(text.stdout, /\n {2}env {5}DEMO_URL, DEMO_TOKEN \(unset\)\n/);
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(listed.json.errors, []);
     assert.deepEqual(
-      listed.json.presets.map((p: any) => [p.name, p.environment, p.missing, p.plugins.map((x: any) => [x.entry, x.package, x.needsExport])]),
-      [['demo', ['DEMO_URL', 'DEMO_TOKEN'], ['DEMO_TOKEN'], [['demo-plugin', '@acme/preset-plugin@1.0.0', false]]]],
+      listed.json.presets.map((p: any) => [p.name, p.selected, p.environment, p.missing, p.plugins.map((x: any) => [x.entry, x.package, x.needsExport])]),
+      [['demo', false, ['DEMO_URL', 'DEMO_TOKEN'], ['DEMO_TOKEN'], [['demo-plugin', '@acme/preset-plugin@1.0.0', false]]]],
     );
   });
 });

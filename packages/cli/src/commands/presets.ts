@@ -29,7 +29,7 @@ export async function presetsCommand(options: PresetsOptions) {
   }
   const out: string[] = [];
   for (const preset of listing.presets) {
-    out.push(`${preset.name} — ${preset.title}`, `  ${preset.description}`);
+    out.push(`${preset.name} — ${preset.title}${preset.selected ? '  [selected]' : ''}`, `  ${preset.description}`);
     for (const plugin of preset.plugins) {
       const notes = [plugin.kind, ...(plugin.needsExport ? ['needs export'] : []), ...(plugin.disabled ? ['off unless enabled'] : [])];
       out.push(`  plugin  ${plugin.entry}\t${plugin.package}\t(${notes.join(', ')})`);

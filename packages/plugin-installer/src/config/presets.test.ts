@@ -224,9 +224,10 @@ describe('presets in dynamic-plugins.yaml', () => {
   });
 
   it('lists every preset with its plugins and variables; a broken one is an error line', async () => {
-    const ws = workspace('');
+    const ws = workspace('presets: [gitlab]\n');
     ws.write('marketplace/presets/broken.yaml', 'name: broken\ntitle: B\n');
-    const listing = await listPresets(ws.configFile, { env: { GITHUB_TOKEN: 't' } });
+    const listing = await listPresets(ws.configFile, { env: { GITHUB_TOKEN: 't', DEVPORTAL_PRESETS: 'upstream' } });
+    expect(listing.presets.filter(p => p.selected).map(p => p.name)).toEqual(['gitlab', 'upstream']);
     expect(listing.presets.map(p => [p.name, p.environment, p.missing, p.plugins.map(x => `${x.entry}=${x.package}`)])).toEqual([
       ['github', ['AUTH_GITHUB_CLIENT_ID', 'GITHUB_TOKEN'], ['AUTH_GITHUB_CLIENT_ID'], ['gh-catalog=@acme/gh-catalog@1.0.0', 'gh-actions=@acme/gh-actions@1.0.0']],
       ['gitlab', ['GITLAB_TOKEN', 'GITHUB_TOKEN'], ['GITLAB_TOKEN'], ['gh-catalog=@acme/gh-catalog@1.0.0']],

@@ -1,4 +1,5 @@
 import { InstallError } from '../errors';
+import { readPluginConfigFile } from '../config/parse';
 import { expandPresets, withMissingEnvironment } from './expand';
 import { presetInputs, type PresetOptions } from './inputs';
 import { presetNames } from './read';
@@ -9,6 +10,8 @@ export interface PresetListing {
   title: string;
   description: string;
   file: string;
+  /** Selected by the file's `presets:`, `options.names` (--preset) or DEVPORTAL_PRESETS. */
+  selected: boolean;
   /** Every variable it needs, and those of them unset in the environment given. */
   environment: string[];
   missing: string[];
@@ -33,10 +36,17 @@ export async function listPresets(
   configFile: string,
   options: PresetOptions = {},
 ): Promise<{ dir: string; presets: PresetListing[]; errors: string[] }> {
-  const { dir } = presetInputs(configFile, options);
+  const { dir, names } = presetInputs(configFile, options);
   const env = options.env ?? process.env;
   const presets: PresetListing[] = [];
   const errors: string[] = [];
+  // What the next install would select; a broken file is the install's to report, not the listing's.
+  const selected = new Set(names);
+  try {
+    for (const preset of (await readPluginConfigFile(configFile, { optional: true })).presets) selected.add(preset.name);
+  } catch (error) {
+    if (!(error instanceof InstallError)) throw error;
+  }
   for (const name of await presetNames(dir)) {
     try {
       const [preset] = (await expandPresets([{ name }], dir)).presets;
@@ -46,6 +56,7 @@ export async function listPresets(
         title: preset.title,
         description: preset.description,
         file: preset.file,
+        selected: selected.has(preset.name),
         environment: preset.required,
         missing: preset.missing,
         plugins: preset.plugins.map((plugin, index) => {
