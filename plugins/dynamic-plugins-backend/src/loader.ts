@@ -121,16 +121,17 @@ function routesPlugin(frontend: FrontendPlugins, root: string | undefined, statu
           database: coreServices.database,
           auditor: coreServices.auditor,
           lifecycle: coreServices.lifecycle,
+          rootLifecycle: coreServices.rootLifecycle,
           logger: coreServices.logger,
           signals: signalsServiceRef,
         },
-        async init({ httpAuth, httpRouter, permissions, rootHttpRouter, dynamicPlugins, config, database, auditor, lifecycle, logger, signals }) {
+        async init({ httpAuth, httpRouter, permissions, rootHttpRouter, dynamicPlugins, config, database, auditor, lifecycle, rootLifecycle, logger, signals }) {
           httpRouter.use(createDynamicPluginsRouter({ httpAuth, permissions, dynamicPlugins }));
           let servedGeneration: (() => number | null) | undefined;
           if (root) {
             // The marketplace needs a root to install into; without one the portal runs its static plugins only.
             const { setUpMarketplace } = await import('./marketplace');
-            const marketplace = await setUpMarketplace({ config, root, database, auditor, signals, lifecycle, logger, host, httpAuth, permissions, status });
+            const marketplace = await setUpMarketplace({ config, root, database, auditor, signals, lifecycle, rootLifecycle, logger, host, httpAuth, permissions, status });
             httpRouter.use(marketplace.router);
             servedGeneration = marketplace.servedGeneration;
           }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { AuditorService, DatabaseService, LifecycleService, LoggerService } from '@backstage/backend-plugin-api';
+import type { AuditorService, DatabaseService, LifecycleService, LoggerService, RootLifecycleService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { APPLY_SIGNAL_CHANNEL, REPLICA_ID_ENV, type DynamicPluginStatus, type HostVersions } from '@devportal/plugin-dynamic-plugins-common';
 import { DesiredStateStore, ReplicaStore } from '@devportal/plugin-dynamic-plugins-node';
@@ -28,6 +28,8 @@ export async function setUpMarketplace(options: {
   auditor: AuditorService;
   signals?: SignalsService;
   lifecycle: LifecycleService;
+  /** Its startup hooks run once every plugin has initialized (a plugin's own run right after its init). */
+  rootLifecycle: RootLifecycleService;
   logger: LoggerService;
   host: HostVersions;
   httpAuth: Parameters<typeof createMarketplaceRouter>[0]['httpAuth'];
@@ -66,7 +68,8 @@ export async function setUpMarketplace(options: {
     if (served) logger.info(`Marketplace generation ${served.id} serves`);
   };
   const sync = new ReplicaSync({ id: replicaId, store, replicas, marketplace, logger, pollMs: settings.pollMs });
-  options.lifecycle.addStartupHook(async () => {
+  // After every plugin's init, so the verdict sees the plugins that failed.
+  options.rootLifecycle.addStartupHook(async () => {
     await sync.forgetDeadApply();
     if (link.live) {
       // The supervisor switches to this backend only on a healthy verdict, then says so (markServing).

@@ -273,13 +273,16 @@ export class Marketplace {
     const target = this.target;
     if (!target || target.id !== id) return;
     const { store, logger } = this.deps;
-    if (target.recordOnFailure) await store.failGeneration(id, reason);
     logger.warn(`Generation ${id} failed here; generation ${target.previous ?? '(base file)'} keeps serving: ${reason}`);
+    // The root first, the record second: the apply lock is held until the
+    // root matches what serves again, so no other apply starts from a root
+    // that holds the failed generation.
     if (restoreRoot) {
       const previous = target.previous === null ? undefined : await store.getGeneration(target.previous);
       const restored = await this.install({ id: target.previous ?? 0, layer: previous?.layer ?? [] }, () => {});
       if (!restored.ok) logger.error(`Could not put the root back to generation ${target.previous ?? '(base file)'}: ${restored.reason}`);
     }
+    if (target.recordOnFailure) await store.failGeneration(id, reason);
     this.target = undefined;
     this.lastError = reason;
     this.lastFailed = id;
