@@ -9,7 +9,7 @@ describe('the presets shipped in marketplace/presets', () => {
     expect(listing.errors).toEqual([]);
     const byName = Object.fromEntries(listing.presets.map(p => [p.name, p]));
     // The issue asks for github and gitlab and one identity provider.
-    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['github', 'gitlab', 'keycloak', 'ldap']));
+    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['azure', 'github', 'gitlab', 'keycloak', 'ldap']));
     expect(byName.github.environment).toEqual(['GITHUB_TOKEN', 'GITHUB_ORG']);
     expect(byName.github.plugins.map(p => p.entry)).toEqual(['catalog-github', 'catalog-github-org', 'github-actions']);
     expect(byName.gitlab.environment).toEqual(['GITLAB_HOST', 'GITLAB_TOKEN', 'GITLAB_GROUP']);
