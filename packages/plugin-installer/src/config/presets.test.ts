@@ -106,7 +106,7 @@ describe('presets in dynamic-plugins.yaml', () => {
     const ws = workspace('plugins: []\npresets:\n  - github\n  - gitbub\n');
     const error = await errorOf(resolvePluginConfig(ws.configFile, { presets: { env: {} } }));
     expect(error.code).toBe('UNKNOWN_PRESET');
-    expect(error.message).toBe(`${ws.configFile}:4:5: presets: unknown preset 'gitbub' (known: github, gitlab, upstream)`);
+    expect(error.message).toBe(`${ws.configFile}:4:5: presets[1]: unknown preset 'gitbub' (known: github, gitlab, upstream)`);
     const flag = await errorOf(resolvePluginConfig(ws.configFile.replace('dynamic-plugins', 'none'), { presets: { names: ['nope'], env: {} } }));
     expect(flag.message).toBe("--preset or DEVPORTAL_PRESETS: unknown preset 'nope' (known: github, gitlab, upstream)");
   });

@@ -55,7 +55,8 @@ export async function expandPresets(selected: PresetSelection[], dir: string): P
     const file = await presetFile(dir, selection.name);
     if (!file) {
       const known = await presetNames(dir);
-      const where = selection.location ? `${formatLocation(selection.location)}: presets` : '--preset or DEVPORTAL_PRESETS';
+      // The file's names come first in `selected`, so the index is the one in its `presets:` list.
+      const where = selection.location ? `${formatLocation(selection.location)}: presets[${selected.indexOf(selection)}]` : '--preset or DEVPORTAL_PRESETS';
       const list = known.length > 0 ? `known: ${known.join(', ')}` : `there are none in ${dir}`;
       throw new InstallError(`${where}: unknown preset '${selection.name}' (${list})`, 'UNKNOWN_PRESET');
     }
