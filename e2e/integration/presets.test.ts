@@ -17,9 +17,12 @@ import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
 describe('plugins install with presets', () => {
   let npm: StartedVerdaccio;
   let integrity: string;
+  /** What this registry serves as @acme/upstream-plugin@2.0.0: "the export" of an upstream package. */
+  let exportIntegrity: string;
   before(async () => {
     npm = await startVerdaccio();
     ({ integrity } = await npm.publish({ name: '@acme/preset-plugin', version: '1.0.0' }));
+    ({ integrity: exportIntegrity } = await npm.publish({ name: '@acme/upstream-plugin', version: '2.0.0' }));
   });
   after(async () => {
     await npm?.stop();
@@ -116,6 +119,29 @@ describe('plugins install with presets', () => {
     assert.equal(started.code, 1);
     assert.match(started.stderr, /^devportal: error: preset demo needs DEMO_URL — set it or remove the preset$/m);
     assert.doesNotMatch(started.stderr, /starting on/);
+  });
+
+  it('refuses an upstream (needsExport) entry until the file gives the integrity of its export', async () => {
+    const ws = workspace('presets: [upstream]\nplugins: []\n');
+    // The catalog pins the upstream tarball's integrity; the registry here serves an export under the same name and version.
+    const upstreamIntegrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+    fs.writeFileSync(
+      path.join(ws.dir, 'catalog/index/upstream-plugin.yaml'),
+      'id: upstream-plugin\ntitle: Upstream\ndescription: An upstream package.\nname: "@acme/upstream-plugin"\nkind: backend\nsource: npm\n' +
+        'category: Testing\nneedsExport: true\nversions:\n  - version: 2.0.0\n    package: "@acme/upstream-plugin@2.0.0"\n' +
+        `    integrity: ${upstreamIntegrity}\n`,
+    );
+    fs.writeFileSync(path.join(ws.dir, 'catalog/presets/upstream.yaml'), 'name: upstream\ntitle: U\ndescription: U.\nplugins:\n  - entry: upstream-plugin\n');
+    const refused = await ws.install(presetsDir(ws), noDemoEnv);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.json.error.code, 'PRESET_NEEDS_EXPORT');
+    assert.match(refused.json.error.message, /^upstream-plugin \(@acme\/upstream-plugin@2\.0\.0, preset upstream\): upstream package, not yet exported/);
+    assert.deepEqual(ws.folders(), []);
+
+    ws.config(`presets: [upstream]\nplugins:\n  - package: "@acme/upstream-plugin@2.0.0"\n    integrity: ${exportIntegrity}\n`);
+    const installed = await ws.install(presetsDir(ws), noDemoEnv);
+    assert.equal(installed.code, 0, installed.stderr + installed.stdout);
+    assert.deepEqual(installed.json.plugins.map((p: any) => [p.key, p.status, p.record.integrity]), [['@acme/upstream-plugin', 'installed', exportIntegrity]]);
   });
 
   it('lists the presets with their plugins and unset variables (plugins presets --json)', async () => {
