@@ -128,6 +128,9 @@ export function createProgram(): Command {
     .option('--install-timeout <seconds>', 'stop the plugin installer after this long; a first start then fails, a restart goes on with the previous plugins', '900')
     .option('--max-restarts <n>', 'stop with an error after more than this many restarts within --restart-window', '5')
     .option('--restart-window <seconds>', 'the window --max-restarts counts in', '120')
+    .option('--generation-timeout <seconds>', 'a new backend generation not ready and healthy within this long is stopped; the serving one stays', '120')
+    .option('--probation <seconds>', 'after a switch, the previous generation stays (idle) this long and takes the port back if the new one dies', '10')
+    .option('--drain-timeout <seconds>', 'how long the previous generation may take to answer its open requests before it is stopped anyway', '30')
     .action(async (...args) => (await import('./commands/run')).runCommand(...(args as [any])));
 
   return program;
@@ -136,6 +139,3 @@ export function createProgram(): Command {
 function collect(value: string, previous: string[]) {
   return [...previous, value];
 }
-    .option('--generation-timeout <seconds>', 'a new backend generation not ready and healthy within this long is stopped; the serving one stays', '120')
-    .option('--probation <seconds>', 'after a switch, the previous generation stays (idle) this long and takes the port back if the new one dies', '10')
-    .option('--drain-timeout <seconds>', 'how long the previous generation may take to answer its open requests before it is stopped anyway', '30')
