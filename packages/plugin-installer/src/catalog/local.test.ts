@@ -64,7 +64,7 @@ describe('index folders', () => {
       `${at('bad-proto.yaml')}:14: __proto__: this key is not allowed (it would reach the prototype of JavaScript objects)`,
       `${at('bad-readme.yaml')}:13: readme.file: ../../etc/passwd is outside the catalog's folder`,
       `${at('bad-source.yaml')}:10: versions[0].package: is an npm spec, but the entry's source is oci`,
-      `${at('bad-unknown.yaml')}:12: titel: unknown key (known: id, title, description, name, kind, source, category, versions, icon, readme, requiredConfig, environment, defaultConfig, companions, needsExport)`,
+      `${at('bad-unknown.yaml')}:12: titel: unknown key (known: id, title, description, name, kind, source, category, versions, icon, readme, requiredConfig, environment, defaultConfig, companions, needsExport, needs, smoke)`,
       `${at('bad-version.yaml')}:9: versions[0].version: must be a string, not number 1 (quote it)`,
       expect.stringMatching(new RegExp(`^${at('bad-yaml.yaml')}:\\d+: invalid YAML`)),
     ]);
