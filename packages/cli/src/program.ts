@@ -94,6 +94,7 @@ export function createProgram(): Command {
     .option('--cache-dir <dir>', 'where builds are cached (default .devportal/cache/catalog)')
     .option('--only <id>', 'build only this entry (repeatable)', collect, [])
     .option('--concurrency <n>', 'exports run at the same time', '2')
+    .option('--retry-failed', 'build again the entries whose last build failed (their failure is cached otherwise)')
     .option('--no-smoke', 'export only; no portal, no browser')
     .option('--port <port>', 'the first port tried for the smoke portal', '7300')
     .option('--table <file>', 'where the results table is written', 'docs/plugins/catalog.md')

@@ -13,6 +13,8 @@ export interface CatalogBuildOptions {
   /** Entry ids to build; all when empty. */
   only: string[];
   concurrency: number;
+  /** Build again the entries whose failure is cached. */
+  retryFailed?: boolean;
   smoke: boolean;
   /** First port tried for the smoke portal. */
   port: number;
@@ -37,7 +39,7 @@ export interface RunRecord {
   at: string;
   entries: number;
   fromCache: number;
-  /** Builds made in this run (a failed build is neither made nor cached, and is tried again next run). */
+  /** Builds made in this run (successful ones; a cached failure counts as from the cache). */
   built: number;
   exportMs: number;
   smokeMs: number;
@@ -73,10 +75,14 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
       const index = next++;
       const entry = picked[index];
       const t = Date.now();
-      const outcome = await buildEntry(entry, { repoRoot: options.repoRoot, cacheDir: options.cacheDir, toolVersion, npmOptions: npm.options, registry, log: options.log });
+      const outcome = await buildEntry(entry, { repoRoot: options.repoRoot, cacheDir: options.cacheDir, toolVersion, npmOptions: npm.options, registry, retryFailed: options.retryFailed, log: options.log });
       outcomes[index] = outcome;
       done++;
-      const what = outcome.error ? `FAILED: ${outcome.error}` : outcome.cached ? 'cached' : `built in ${((Date.now() - t) / 1000).toFixed(1)} s`;
+      const what = outcome.error
+        ? `FAILED${outcome.cached ? ' (cached failure; --retry-failed builds it again)' : ''}: ${outcome.error}`
+        : outcome.cached
+          ? 'cached'
+          : `built in ${((Date.now() - t) / 1000).toFixed(1)} s`;
       options.log(`[${done}/${picked.length}] ${entry.id} (${outcome.spec}): ${what}`);
     }
   };

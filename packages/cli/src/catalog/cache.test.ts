@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheKey, exportToolVersion, readCached, writeCached } from './cache';
+import { cacheKey, exportToolVersion, readCached, readFailure, writeCached, writeFailure } from './cache';
 
 describe('the catalog build cache', () => {
   const base = { spec: '@x/plugin@1.0.0', integrity: 'sha512-aaa', mode: 'export' as const, toolVersion: 't1' };
@@ -40,5 +40,13 @@ describe('the catalog build cache', () => {
     expect(await readCached(dir)).toBeUndefined();
     await fs.mkdir(path.join(dir, 'out/n-dynamic'), { recursive: true });
     expect(await readCached(dir)).toEqual(result);
+  });
+
+  it('keeps a failure with its message, apart from results', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'catalog-cache-'));
+    expect(await readFailure(dir)).toBeUndefined();
+    await writeFailure(dir, { spec: 's', error: 'the npm registry r has no such package or version', failedAt: 'now' });
+    expect(await readFailure(dir)).toEqual({ spec: 's', error: 'the npm registry r has no such package or version', failedAt: 'now' });
+    expect(await readCached(dir)).toBeUndefined();
   });
 });

@@ -88,3 +88,22 @@ export async function readCached(dir: string): Promise<CachedBuild | undefined> 
 export async function writeCached(dir: string, result: CachedBuild) {
   await fs.writeFile(path.join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
 }
+
+/** A build that failed (`failure.json`): what the table shows until --retry-failed. */
+export interface CachedFailure {
+  spec: string;
+  error: string;
+  failedAt: string;
+}
+
+export async function readFailure(dir: string): Promise<CachedFailure | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, 'failure.json'), 'utf8')) as CachedFailure;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeFailure(dir: string, failure: CachedFailure) {
+  await fs.writeFile(path.join(dir, 'failure.json'), `${JSON.stringify(failure, null, 2)}\n`);
+}

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ReadCatalogEntry } from '@devportal/plugin-installer';
-import { cacheKey, readCached, writeCached, type CachedBuild } from './cache';
+import { cacheKey, readCached, readFailure, writeCached, writeFailure, type CachedBuild } from './cache';
 
 /** One entry's build: from the cache or just made, or why it could not be made. */
 export interface BuildOutcome {
@@ -22,6 +22,8 @@ export interface BuildContext {
   /** pacote options from the npm settings (.npmrc): registry, auth. */
   npmOptions: Record<string, unknown>;
   registry: string;
+  /** Build again entries whose last build failed (by default their failure is read from the cache). */
+  retryFailed?: boolean;
   log(message: string): void;
 }
 
@@ -40,17 +42,24 @@ export async function buildEntry(entry: ReadCatalogEntry, context: BuildContext)
   const dir = path.join(context.cacheDir, cacheKey({ spec, integrity: version.integrity, mode, toolVersion: context.toolVersion }));
   const hit = await readCached(dir);
   if (hit) return { entry, spec, cached: true, dir: path.join(dir, hit.folder), result: hit };
+  // A failure is as deterministic as a success for the same inputs (a
+  // dependency the registry lacks, an export that cannot build it), so it is
+  // cached too; --retry-failed tries again (a registry that gained the package).
+  const failure = context.retryFailed ? undefined : await readFailure(dir);
+  if (failure) return { entry, spec, cached: true, error: failure.error };
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
   try {
     await checkPinned(spec, version.integrity, context);
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.mkdir(dir, { recursive: true });
     const started = Date.now();
     const built = mode === 'export' ? await exportPackage(spec, dir, context) : await unpackPackage(spec, version.integrity, dir, context);
     const result: CachedBuild = { ...built, spec, buildMs: Date.now() - started, builtAt: new Date().toISOString() };
     await writeCached(dir, result);
     return { entry, spec, cached: false, dir: path.join(dir, result.folder), result };
   } catch (error) {
-    return { entry, spec, cached: false, error: (error as Error).message };
+    const message = (error as Error).message;
+    await writeFailure(dir, { spec, error: message, failedAt: new Date().toISOString() }).catch(() => {});
+    return { entry, spec, cached: false, error: message };
   }
 }
 
@@ -85,9 +94,11 @@ async function exportPackage(spec: string, dir: string, context: BuildContext): 
       { cwd: context.repoRoot, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 },
       (error, stdout, stderr) => {
         if (!error) return resolve({ stdout });
-        const line = String(stderr).split('\n').find(l => l.startsWith('devportal: error:'));
-        const last = String(stderr).trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-        reject(new Error(line ? line.replace('devportal: error: ', '') : `export failed: ${last || error.message}`.slice(0, 600)));
+        // The export's own error, with the lines it continues on (a build's output).
+        const lines = String(stderr).split('\n');
+        const at = lines.findIndex(l => l.startsWith('devportal: error:'));
+        const text = at >= 0 ? lines.slice(at).join(' ').replace('devportal: error: ', '') : `export failed: ${lines.filter(Boolean).slice(-3).join(' | ') || error.message}`;
+        reject(new Error(text.replace(/\s+/g, ' ').trim().slice(0, 600)));
       },
     );
   });

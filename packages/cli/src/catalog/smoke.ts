@@ -88,7 +88,7 @@ export async function runSmoke(outcomes: BuildOutcome[], options: SmokeOptions):
       const { smokeFrontends } = await import('./smokeBrowser');
       try {
         const verdicts = await smokeFrontends(
-          frontends.map(p => ({ id: p.outcome.entry.id, spec: p.spec, status: byName.get(p.outcome.result!.name) })),
+          frontends.map(p => ({ id: p.outcome.entry.id, packageName: p.outcome.result!.name, spec: p.spec, status: byName.get(p.outcome.result!.name) })),
           { baseUrl: portal.baseUrl, repoRoot: options.repoRoot, log: options.log },
         );
         for (const [id, verdict] of verdicts) results.set(id, verdict);

@@ -4,11 +4,20 @@ import { frontendVerdict, type FrontendObservation, type SmokeResult, type Smoke
 
 /** Debian's chromium, as the browser tests use; nothing is downloaded. */
 const CHROMIUM = process.env.DEVPORTAL_CHROMIUM ?? '/usr/bin/chromium';
-/** What an error boundary shows: the loader's failure panel, Backstage's error panels. */
-const BOUNDARY = '[data-testid="dynamic-plugin-error"], [data-testid="error-panel"]';
+/**
+ * What an error boundary around this plugin shows: the loader's failure
+ * panel naming it. Other plugins' panels on the same page (a GitHub card
+ * without GitHub sign-in, say) are theirs, not this plugin's verdict.
+ */
+function boundaryOf(page: any, packageName: string) {
+  const bare = packageName.split('/').pop()!.replace(/"/g, '');
+  return page.locator(`[data-testid="dynamic-plugin-error"][data-plugin*="${bare}"]`).first();
+}
 
 export interface FrontendCase {
   id: string;
+  /** The package name, to tell this plugin's error panel from others'. */
+  packageName: string;
   spec: SmokeSpec;
   status?: { state?: string; reason?: string };
 }
@@ -47,15 +56,15 @@ export async function smokeFrontends(
       if (seen.state === 'loaded') {
         try {
           await page.goto(`${options.baseUrl}${c.spec.page}`);
-          const boundary = page.locator(BOUNDARY).first();
+          const boundary = boundaryOf(page, c.packageName);
           seen.found = await findText(page, new RegExp(c.spec.text!), boundary);
           // A boundary may appear just after the text (a child crashing): give it a moment.
           await page.waitForTimeout(1500);
           if ((await boundary.count()) > 0) seen.boundary = (await boundary.innerText()).slice(0, 400);
           const shown = await pageText(page);
           if (!seen.found) seen.shown = shown.slice(0, 400);
-          await fs.writeFile(path.join(shots, `${c.id}.txt`), shown);
-          await page.screenshot({ path: path.join(shots, `${c.id}.png`) });
+          await fs.writeFile(path.join(shots, `${c.id}.txt`), `${shown}\n\nlinks: ${(await pageLinks(page)).join(' ')}\n`);
+          await page.screenshot({ path: path.join(shots, `${c.id}.png`), fullPage: true });
         } catch (error) {
           seen.error = (error as Error).message.split('\n')[0];
         }
@@ -116,8 +125,15 @@ async function pageText(page: any): Promise<string> {
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const el = node.parentElement;
       const t = (node.textContent ?? '').trim();
-      if (t && el && !el.closest(chrome) && !el.closest('script, style')) parts.push(t);
+      if (t && el && !el.closest(chrome) && !el.closest('script, style, noscript')) parts.push(t);
     }
     return parts.join(' ').replace(/\s+/g, ' ');
   }, CHROME);
+}
+
+/** The app-relative links of the page (tabs, nav items): where a plugin's pages and tabs went, for the .txt dump. */
+async function pageLinks(page: any): Promise<string[]> {
+  return page.evaluate(() =>
+    [...new Set([...document.querySelectorAll('a[href^="/"]')].map(a => `${a.getAttribute('href')}=${(a.textContent ?? '').trim().slice(0, 30)}`))],
+  );
 }

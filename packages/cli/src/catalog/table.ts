@@ -76,8 +76,7 @@ export function renderTable(report: CatalogBuildReport): string {
     );
   }
   lines.push('', 'Build times (this machine; cold = nothing in the cache, warm = everything in it):', '');
-  // Cold: nothing came from the cache. Warm: nothing had to be built (what
-  // failed to build is tried again in every run, so it never comes from the cache).
+  // Cold: nothing came from the cache. Warm: nothing had to be built.
   const latest = (match: (r: RunRecord) => boolean) => [...report.history].reverse().find(r => r.entries === report.run.entries && match(r));
   lines.push(runLine('last cold build', latest(r => r.smoke && r.fromCache === 0) ?? latest(r => r.fromCache === 0)));
   lines.push(runLine('last warm build', latest(r => r.smoke && r.fromCache > 0 && r.built === 0)));

@@ -5,6 +5,7 @@ interface CatalogBuildCommandOptions {
   cacheDir?: string;
   only: string[];
   concurrency: string;
+  retryFailed?: boolean;
   smoke: boolean;
   port: string;
   table?: string;
@@ -28,6 +29,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
       cacheDir: path.resolve(repoRoot, options.cacheDir ?? '.devportal/cache/catalog'),
       only: options.only,
       concurrency,
+      retryFailed: options.retryFailed,
       smoke: options.smoke,
       port,
       tableFile: options.writeTable ? path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md') : undefined,
