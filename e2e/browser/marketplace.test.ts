@@ -23,14 +23,16 @@ import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
  * exported proxy backend) and a frontend plugin from OCI (the exported Tech
  * Radar), configure the proxy through the Configure dialog (a value the
  * schema refuses first), apply, and see both serve; disable both, apply,
- * both gone; roll back from the History view, both back. Four applies, each
- * a restart of the backend. The screenshots of the views are the ones the
- * docs show (docs/images/marketplace-*.png).
+ * both gone; roll back from the History view, both back; then, with the
+ * page open, enable the frontend plugin (no new backend generation) and then
+ * the backend plugin (a new one): each time the page says "Plugins changed —
+ * reload" without an error, and after the reload the plugin works. The
+ * screenshots of the views are the ones the docs show
+ * (docs/images/marketplace-*.png, docs/images/live-apply-notice.png).
  */
 const fixtures = process.env.DEVPORTAL_THIRD_PARTY_DIR ?? path.join(repoRoot, '.devportal/tools/third-party');
 const cli = path.join(repoRoot, 'packages/cli/bin/devportal-cli');
 const PROXY = '@backstage/plugin-proxy-backend';
-const RESTARTING = 'restarting to apply the plugin changes';
 const CONSENT = "I understand that it runs with the portal's privileges";
 const docsImages = path.join(repoRoot, 'docs/images');
 
@@ -79,20 +81,27 @@ describe('the Plugins page (marketplace) in a browser', () => {
   };
   const installedRow = (key: string) => page.getByRole('grid', { name: 'Installed plugins' }).getByRole('row', { name: new RegExp(key.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')) });
   const pending = () => page.getByRole('region', { name: 'Pending changes' });
+  /** "Plugins changed — reload", shown on an open page once an apply serves. */
+  const notice = () => page.getByRole('status').filter({ hasText: 'Plugins changed — reload' });
   /**
    * Presses `button` (Apply, or Roll back to this), waits for the stages to
-   * show and for the supervisor to restart the backend, then reloads the page.
+   * show and for the generation to serve, live (a new backend generation
+   * takes over the port, or none for frontend-only changes), checks that the
+   * open page says "Plugins changed — reload" and showed no error meanwhile,
+   * then reloads it from the notice.
    */
-  const applyAndRestart = async (button: Locator, screenshotName?: string) => {
-    const restarts = portal.count(RESTARTING);
+  const applyLive = async (button: Locator, screenshotName?: string) => {
     await button.click();
     const stages = page.getByRole('list', { name: 'Apply stages' });
     await stages.waitFor();
     if (screenshotName) await shot(screenshotName);
-    await portal.waitForLine(RESTARTING, restarts + 1);
-    await portal.waitForLine(`DevPortal is ready: ${portal.baseUrl}`, restarts + 2);
     const newest = (await api('/generations')).generations[0];
-    await waitFor(`generation ${newest.id} serving`, async () => ((await api(`/generations/${newest.id}`)).state === 'serving' ? true : undefined), 30_000);
+    await waitFor(`generation ${newest.id} serving`, async () => ((await api(`/generations/${newest.id}`)).state === 'serving' ? true : undefined), 120_000);
+    await notice().waitFor({ timeout: 30_000 });
+    // The page kept working through the switch: no error panel, no failed load.
+    assert.equal(await page.getByRole('alert').filter({ hasText: /could not be loaded|failed|error/i }).count(), 0);
+    await notice().getByRole('button', { name: 'Reload' }).click();
+    await page.getByRole('tab', { name: 'Installed' }).or(page.getByRole('button', { name: /enter/i })).first().waitFor();
     await openPlugins();
     return newest.id as number;
   };
@@ -156,6 +165,8 @@ describe('the Plugins page (marketplace) in a browser', () => {
     [portal, browser] = await Promise.all([
       startSupervised({
         pluginsConfig: baseConfig,
+        // A short probation keeps the test fast; the generation serves once it is over.
+        runArgs: ['--probation', '2'],
         config: { dynamicPlugins: { marketplace: { baseConfig, catalog: { sources: [{ type: 'file', path: catalogFile }] } } } },
       }),
       launchBrowser(),
@@ -218,7 +229,7 @@ describe('the Plugins page (marketplace) in a browser', () => {
     // Both staged, applied as one generation.
     await pending().getByText(`install ${PROXY}@${proxyVersion}`).waitFor();
     await pending().getByText(/install oci:\/\/.*tech-radar/).waitFor();
-    await applyAndRestart(pending().getByRole('button', { name: 'Apply' }), 'marketplace-apply-stages');
+    await applyLive(pending().getByRole('button', { name: 'Apply' }), 'marketplace-apply-stages');
 
     await waitFor('the proxy plugin loaded', async () => ((await installedRow(PROXY).getByText('loaded').count()) > 0 ? true : undefined), 10_000, 200);
     await installedRow(PROXY).getByText('marketplace').waitFor();
@@ -263,7 +274,7 @@ describe('the Plugins page (marketplace) in a browser', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await pending().getByText(`configure ${PROXY}`).waitFor();
-    await applyAndRestart(pending().getByRole('button', { name: 'Apply' }));
+    await applyLive(pending().getByRole('button', { name: 'Apply' }));
 
     const answer = await proxied();
     assert.equal(answer.status, 200, answer.body);
@@ -280,7 +291,7 @@ describe('the Plugins page (marketplace) in a browser', () => {
     await pending().getByText(`disable ${PROXY}`).waitFor();
     await installedRow(RADAR).getByRole('button', { name: 'Disable' }).click();
     await pending().getByText(`disable ${RADAR}`).waitFor();
-    await applyAndRestart(pending().getByRole('button', { name: 'Apply' }));
+    await applyLive(pending().getByRole('button', { name: 'Apply' }));
 
     await installedRow(PROXY).getByText('disabled').waitFor();
     await installedRow(RADAR).getByText('disabled').waitFor();
@@ -307,7 +318,7 @@ describe('the Plugins page (marketplace) in a browser', () => {
     // The serving generation cannot be rolled back to.
     assert.equal(await table.getByRole('row', { name: new RegExp(`#${disabled.id}\\b`) }).getByRole('button', { name: 'Roll back to this' }).isDisabled(), true);
     await shot('marketplace-history-before-rollback');
-    const rolled = await applyAndRestart(row.getByRole('button', { name: 'Roll back to this' }));
+    const rolled = await applyLive(row.getByRole('button', { name: 'Roll back to this' }));
 
     const answer = await proxied();
     assert.equal(answer.status, 200, answer.body);
@@ -316,6 +327,38 @@ describe('the Plugins page (marketplace) in a browser', () => {
     await page.getByRole('tab', { name: 'History' }).click();
     await table.getByRole('row', { name: new RegExp(`#${rolled}\\b`) }).getByText(`serving (rollback to ${configured.id})`).waitFor();
     await shot('marketplace-history', 'marketplace-history');
+    await radarLink().click();
+    await page.getByText('ADOPT').first().waitFor();
+  });
+
+  it('with the page open, enables a frontend plugin (no new backend) and then a backend plugin: the notice shows, and after reload both work', async () => {
+    await openPlugins();
+    await installedRow(PROXY).getByRole('button', { name: 'Disable' }).click();
+    await installedRow(RADAR).getByRole('button', { name: 'Disable' }).click();
+    await pending().getByText(`disable ${RADAR}`).waitFor();
+    await applyLive(pending().getByRole('button', { name: 'Apply' }));
+    assert.equal(await radarLink().count(), 0);
+
+    // The frontend plugin: the running backend serves it at once.
+    const backendsBefore = portal.logs().split('\n').filter(l => l.includes('starting a new backend for generation')).length;
+    await installedRow(RADAR).getByRole('button', { name: 'Enable' }).click();
+    await pending().getByText(`enable ${RADAR}`).waitFor();
+    await pending().getByRole('button', { name: 'Apply' }).click();
+    await notice().waitFor({ timeout: 60_000 });
+    await shot('live-apply-notice', 'live-apply-notice');
+    assert.equal(portal.logs().split('\n').filter(l => l.includes('starting a new backend for generation')).length, backendsBefore);
+    await notice().getByRole('button', { name: 'Reload' }).click();
+    await radarLink().waitFor();
+    assert.equal((await proxied()).status, 404);
+
+    // The backend plugin: a new backend generation takes over.
+    await openPlugins();
+    await installedRow(PROXY).getByRole('button', { name: 'Enable' }).click();
+    await pending().getByText(`enable ${PROXY}`).waitFor();
+    await applyLive(pending().getByRole('button', { name: 'Apply' }));
+    assert.equal(portal.logs().split('\n').filter(l => l.includes('starting a new backend for generation')).length, backendsBefore + 1);
+    const answer = await proxied();
+    assert.equal(answer.status, 200, answer.body);
     await radarLink().click();
     await page.getByText('ADOPT').first().waitFor();
   });
