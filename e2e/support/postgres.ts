@@ -39,7 +39,11 @@ export async function startPostgres(): Promise<StartedPostgres> {
 
   const [initCmd, initArgs] = run('initdb', ['-D', dataDir, '-U', user, '--pwfile', pwFile, '-A', 'scram-sha-256', '--no-sync']);
   execFileSync(initCmd, initArgs, { stdio: 'pipe' });
-  const [pgCmd, pgArgs] = run('postgres', ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
+  const [pgCmd, pgArgs] = run('postgres', ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off',
+    // Each backend keeps a pool per plugin database (about 25 connections at
+    // rest); live apply runs two backends per replica for a few seconds, and
+    // the replica tests run three replicas: 100, the default, is not enough.
+    '-c', 'max_connections=400']);
   const server = spawn(pgCmd, pgArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   server.stderr!.on('data', d => (output += d));
