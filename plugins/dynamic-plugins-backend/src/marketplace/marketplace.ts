@@ -212,11 +212,15 @@ export class Marketplace {
     }
   }
 
-  /** Whether this replica tried `id` and failed: it waits for a newer one rather than retrying in a loop. */
-  failedOn(id: number): boolean {
-    return this.lastError !== undefined && this.lastFailed === id;
+  /**
+   * Whether this replica tried `id` and failed within `retryMs`: it does not
+   * retry in a loop, but a failure that passes (a registry or the database
+   * out of connections for a moment) does not keep it behind for good.
+   */
+  failedOn(id: number, retryMs = 120_000): boolean {
+    return this.lastError !== undefined && this.lastFailed?.id === id && Date.now() - this.lastFailed.at < retryMs;
   }
-  private lastFailed: number | undefined;
+  private lastFailed: { id: number; at: number } | undefined;
 
   private install(generation: { id: number; layer: KeyedLayerEntry[] }, onStage: (stage: ApplyStage) => void) {
     const { settings } = this.deps;
@@ -285,7 +289,7 @@ export class Marketplace {
     if (target.recordOnFailure) await store.failGeneration(id, reason);
     this.target = undefined;
     this.lastError = reason;
-    this.lastFailed = id;
+    this.lastFailed = { id, at: Date.now() };
     await this.report(id, 'resolve', 'failed', reason);
   }
 
