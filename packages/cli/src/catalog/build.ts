@@ -20,6 +20,8 @@ export interface CatalogBuildOptions {
   port: number;
   /** Where the results table is written; none when undefined. */
   tableFile?: string;
+  /** Publish what built (and passed) as one OCI image, and write its index. */
+  publish?: { reference: string; indexFile: string; insecureRegistries: string[] };
   log(message: string): void;
 }
 
@@ -32,6 +34,8 @@ export interface CatalogBuildReport {
   totalMs: number;
   run: RunRecord;
   history: RunRecord[];
+  /** With --publish: the image digest and the entries in it. */
+  published?: { digest: string; published: string[] };
 }
 
 /** One build, as kept in the cache folder's runs.json for the table's cold and warm lines. */
@@ -122,6 +126,10 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
   if (options.tableFile) {
     const { renderTable } = await import('./table');
     await fs.writeFile(options.tableFile, renderTable(report));
+  }
+  if (options.publish) {
+    const { publishCatalog } = await import('./publish');
+    report.published = await publishCatalog(report.entries, { ...options.publish, log: options.log });
   }
   return report;
 }

@@ -97,7 +97,9 @@ async function exportPackage(spec: string, dir: string, context: BuildContext): 
         // The export's own error, with the lines it continues on (a build's output).
         const lines = String(stderr).split('\n');
         const at = lines.findIndex(l => l.startsWith('devportal: error:'));
-        const text = at >= 0 ? lines.slice(at).join(' ').replace('devportal: error: ', '') : `export failed: ${lines.filter(Boolean).slice(-3).join(' | ') || error.message}`;
+        let text = at >= 0 ? lines.slice(at).join(' ').replace('devportal: error: ', '') : `export failed: ${lines.filter(Boolean).slice(-3).join(' | ') || error.message}`;
+        // "…build failed:" with nothing after: the build's own last lines, printed before it, say why.
+        if (at >= 0 && text.trim().endsWith(':')) text = `${text.trim()} ${lines.slice(0, at).filter(l => l.trim()).slice(-4).join(' | ')}`;
         reject(new Error(text.replace(/\s+/g, ' ').trim().slice(0, 600)));
       },
     );

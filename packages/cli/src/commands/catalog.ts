@@ -11,6 +11,9 @@ interface CatalogBuildCommandOptions {
   table?: string;
   writeTable: boolean;
   json?: boolean;
+  publish?: string;
+  publishIndex?: string;
+  insecureRegistry: string[];
 }
 
 /** `devportal catalog build`: export every catalog entry (cached), smoke-test each, write docs/plugins/catalog.md. */
@@ -33,6 +36,13 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
       smoke: options.smoke,
       port,
       tableFile: options.writeTable ? path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md') : undefined,
+      publish: options.publish
+        ? {
+            reference: options.publish,
+            indexFile: path.resolve(process.cwd(), options.publishIndex ?? 'catalog-index.yaml'),
+            insecureRegistries: options.insecureRegistry,
+          }
+        : undefined,
       // Progress goes to stderr, so --json output stays parseable.
       log: message => process.stderr.write(`${message}\n`),
     });
@@ -47,6 +57,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
           smokeMs: report.smokeMs,
           totalMs: report.totalMs,
           fromCache: report.run.fromCache,
+          published: report.published,
           indexErrors: report.indexErrors,
           entries: report.entries.map(e => ({
             id: e.entry.id,
@@ -65,6 +76,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
       process.stdout.write(
         `Built ${report.entries.length - failedExports} of ${report.entries.length} entries (${report.run.fromCache} from the cache) in ${(report.exportMs / 1000).toFixed(1)} s` +
           (options.smoke ? `; smoke: ${passed} passed, ${smoked.length - passed} failed in ${(report.smokeMs / 1000).toFixed(1)} s` : '') +
+          (report.published ? `; published ${report.published.published.length} plugins as ${report.published.digest}` : '') +
           (options.writeTable ? `; table: ${path.relative(repoRoot, path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md'))}` : '') +
           '\n',
       );
