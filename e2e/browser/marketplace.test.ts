@@ -345,6 +345,8 @@ describe('the Plugins page (marketplace) in a browser', () => {
     await pending().getByText(`enable ${RADAR}`).waitFor();
     await pending().getByRole('button', { name: 'Apply' }).click();
     await notice().waitFor({ timeout: 60_000 });
+    // The page reads the pending changes again once the apply has ended.
+    await waitFor('the applied change to leave the pending bar', async () => ((await pending().count()) === 0 ? true : undefined), 15_000, 200);
     await shot('live-apply-notice', 'live-apply-notice');
     assert.equal(portal.logs().split('\n').filter(l => l.includes('starting a new backend for generation')).length, backendsBefore);
     await notice().getByRole('button', { name: 'Reload' }).click();

@@ -252,7 +252,7 @@ export class Marketplace {
       this.target = undefined;
       this.lastError = undefined;
       logger.info(`Generation ${id} serves: frontend plugins only changed, so this backend serves them without a new generation`);
-      await this.report(id, 'healthy', 'serving', 'frontend');
+      await this.report(id, 'healthy', 'serving', 'Frontend plugins only: served by the running backend, no new backend generation was needed.');
       return;
     }
     if (this.target?.recordOnFailure) await store.setStage(id, 'start');

@@ -41,7 +41,7 @@ export function ApplyProgressPanel({ status }: { status: ApplyStatus }) {
             ))}
           </ol>
           {status.state === 'serving' && (
-            // The app's frontend plugins were loaded when the page was; new ones need a reload until live apply lands.
+            // The app's frontend plugins were loaded when the page was: open pages keep them until they reload.
             <Text variant="body-small">Reload the page to see frontend plugins this generation added or changed.</Text>
           )}
           {status.message && (
