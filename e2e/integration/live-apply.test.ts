@@ -56,7 +56,7 @@ async function startPortal(work: string, name: string, pg: StartedPostgres | und
   const supervisor = await startSupervised({
     dataDir,
     pluginsConfig: path.join(work, 'dynamic-plugins.yaml'),
-    runArgs: ['--generation-timeout', '45', '--probation', '10'],
+    runArgs: ['--generation-timeout', '90', '--probation', '10'],
     ...(pg
       ? {
           configFiles: ['app-config.production.yaml'],
@@ -172,7 +172,7 @@ describe('live apply on SQLite: one portal, writes in flight across the switch',
 
   for (const bad of [
     { what: 'a plugin that throws at init', change: { action: 'install', package: '@fixture/throws-at-init@1.0.0' }, reason: /plugin @fixture\/throws-at-init failed to start: .*broken at init/ },
-    { what: 'a plugin that hangs at init', change: { action: 'install', package: '@fixture/hangs-at-init@1.0.0' }, reason: /the new backend was not ready within 45 s/ },
+    { what: 'a plugin that hangs at init', change: { action: 'install', package: '@fixture/hangs-at-init@1.0.0' }, reason: /the new backend was not ready within 90 s/ },
   ]) {
     it(`keeps the previous generation serving after ${bad.what}, and records why`, async () => {
       const serving = (await api(portal, 'GET', '/generations')).body.generations.find((g: any) => g.state === 'serving').id;
