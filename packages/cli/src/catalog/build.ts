@@ -45,6 +45,8 @@ export interface RunRecord {
   fromCache: number;
   /** Builds made in this run (successful ones; a cached failure counts as from the cache). */
   built: number;
+  /** Entries without a build: failed now, or a cached failure. */
+  failed?: number;
   exportMs: number;
   smokeMs: number;
   totalMs: number;
@@ -107,6 +109,7 @@ export async function buildCatalog(options: CatalogBuildOptions): Promise<Catalo
     entries: picked.length,
     fromCache: outcomes.filter(o => o.cached).length,
     built: outcomes.filter(o => !o.cached && !o.error).length,
+    failed: outcomes.filter(o => o.error).length,
     exportMs,
     smokeMs,
     totalMs,

@@ -98,8 +98,11 @@ async function exportPackage(spec: string, dir: string, context: BuildContext): 
         const lines = String(stderr).split('\n');
         const at = lines.findIndex(l => l.startsWith('devportal: error:'));
         let text = at >= 0 ? lines.slice(at).join(' ').replace('devportal: error: ', '') : `export failed: ${lines.filter(Boolean).slice(-3).join(' | ') || error.message}`;
-        // "…build failed:" with nothing after: the build's own last lines, printed before it, say why.
-        if (at >= 0 && text.trim().endsWith(':')) text = `${text.trim()} ${lines.slice(0, at).filter(l => l.trim()).slice(-4).join(' | ')}`;
+        // A build's output follows its error line: the compiler's own error
+        // lines (`Error: …`, `× …`) say why, the warnings before them do not.
+        const after = lines.slice(at + 1);
+        const cause = after.findIndex(l => /^\s*(Error:|×)/.test(l));
+        if (at >= 0 && cause >= 0) text = `${lines[at].replace('devportal: error: ', '')} ${after.slice(cause, cause + 2).join(' ')}`;
         reject(new Error(text.replace(/\s+/g, ' ').trim().slice(0, 600)));
       },
     );

@@ -11,7 +11,7 @@ function row(id: string, kind: 'frontend' | 'backend' | 'module', extra: Partial
 }
 
 const built = (bytes: number, buildMs: number) => ({ spec: 's', name: 'n', version: '1.0.0', role: 'r', folder: 'f', bytes, buildMs, builtAt: 'now' });
-const run = (fromCache: number, built: number, smoke = true) => ({ at: '2026-12-06T03:00:00.000Z', entries: 3, fromCache, built, exportMs: 1000, smokeMs: 2000, totalMs: 3000, smoke });
+const run = (fromCache: number, built: number, smoke = true) => ({ at: '2026-12-06T03:00:00.000Z', entries: 3, fromCache, built, failed: 1, exportMs: 1000, smokeMs: 2000, totalMs: 3000, smoke });
 
 describe('the results table', () => {
   const report: CatalogBuildReport = {
@@ -44,8 +44,8 @@ describe('the results table', () => {
   });
 
   it('shows the last cold and warm builds', () => {
-    expect(text).toContain('last cold build (2026-12-06 03:00 UTC, 3 entries: 0 from the cache, 2 built, 1 failed to build): exports 1.0 s, smoke 2.0 s, total 3.0 s.');
-    expect(text).toContain('last warm build (2026-12-06 03:00 UTC, 3 entries: 2 from the cache, 0 built, 1 failed to build)');
+    expect(text).toContain('last cold build (2026-12-06 03:00 UTC, 3 entries: 0 from the cache, 2 built, 1 without a build): exports 1.0 s, smoke 2.0 s, total 3.0 s.');
+    expect(text).toContain('last warm build (2026-12-06 03:00 UTC, 3 entries: 2 from the cache, 0 built, 1 without a build)');
   });
 
   it('computes medians and sizes', () => {

@@ -40,8 +40,8 @@ function buildMode(row: Row): string {
 function runLine(label: string, run: RunRecord | undefined): string {
   if (!run) return `- ${label}: no such run recorded yet.`;
   return (
-    `- ${label} (${run.at.slice(0, 16).replace('T', ' ')} UTC, ${run.entries} entries: ${run.fromCache} from the cache, ${run.built ?? '?'} built, ` +
-    `${run.entries - run.fromCache - (run.built ?? 0)} failed to build${run.smoke ? '' : '; exports only'}): ` +
+    `- ${label} (${run.at.slice(0, 16).replace('T', ' ')} UTC, ${run.entries} entries: ${run.fromCache} from the cache, ${run.built} built, ` +
+    `${run.failed ?? run.entries - run.fromCache - run.built} without a build${run.smoke ? '' : '; exports only'}): ` +
     `exports ${formatSeconds(run.exportMs)}, smoke ${formatSeconds(run.smokeMs)}, total ${formatSeconds(run.totalMs)}.`
   );
 }
