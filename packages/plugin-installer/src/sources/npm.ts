@@ -214,12 +214,32 @@ async function reported<T>(plugin: ResolvedPlugin, settings: InstallSettings, ch
   }
 }
 
+/**
+ * The registry's manifest of a spec, asked once per run: the trust step
+ * (`trust/npmRegistry.ts`), the fingerprint of a range and the fetch all read
+ * this one answer, so a checked package costs no second packument request
+ * and all three see the same version and integrity. The tarball is still
+ * checked against that integrity after the download, before extraction.
+ * Failures are not kept: each caller reports them in its own words.
+ */
+export function registryManifest(spec: string, settings: InstallSettings): Promise<Awaited<ReturnType<typeof import('pacote')['manifest']>>> {
+  const key = `npm-manifest:${spec}`;
+  let pending = settings.cache.get(key) as ReturnType<typeof registryManifest> | undefined;
+  if (!pending) {
+    pending = (async () => {
+      const pacote = await loadPacote();
+      return pacote.manifest(spec, { ...(await pacoteOptions(settings)), fullMetadata: false });
+    })();
+    settings.cache.set(key, pending);
+    pending.catch(() => {
+      if (settings.cache.get(key) === pending) settings.cache.delete(key);
+    });
+  }
+  return pending;
+}
+
 async function resolveManifest({ plugin, spec }: SourcePlugin<'npm'>, settings: InstallSettings) {
-  const pacote = await loadPacote();
-  const options = await pacoteOptions(settings);
-  const manifest = await npmCall(plugin, settings, () =>
-    pacote.manifest(spec.spec, { ...options, fullMetadata: false }),
-  );
+  const manifest = await npmCall(plugin, settings, () => registryManifest(spec.spec, settings));
   const from = spec.type === 'registry' ? "the registry's manifest" : 'its package.json';
   checkIdentity(plugin, spec, manifest, from);
   // A registry's tarball is fetched over HTTP(S), never from a path or git.

@@ -105,8 +105,9 @@ async function checkOci(
   settings: InstallSettings,
 ): Promise<TrustCheck> {
   const client = await trustClient(settings);
-  // The digest the reference points at now; the fetch is then pinned to it.
-  const digest = ref.digest ?? (await client.headManifestDigest(ref));
+  // The digest the reference points at now; the fetch is then pinned to it
+  // and reuses the manifest fetched here (one request per tag and run).
+  const digest = ref.digest ?? (await (await import('../sources/oci')).resolveTag(client, ref, settings));
   const image = `${ref.registry}/${ref.repository}`;
   // Plugins from one image share one check.
   const key = `trust:oci:${image}@${digest}:${trust.fingerprint}`;

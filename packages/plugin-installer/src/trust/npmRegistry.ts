@@ -42,10 +42,13 @@ function failure(plugin: ResolvedPlugin, settings: InstallSettings, what: string
 }
 
 export async function fetchVersionMetadata(plugin: ResolvedPlugin, spec: string, settings: InstallSettings): Promise<VersionMetadata> {
-  const pacote = ((m: any) => m.default ?? m)(await import('pacote')) as typeof import('pacote');
+  // The same request the npm source downloads by (one per run and spec): the
+  // source then fetches the tarball this manifest names and checks it against
+  // the integrity verified here.
+  const { registryManifest } = await import('../sources/npm');
   let manifest: Record<string, any>;
   try {
-    manifest = await pacote.manifest(spec, { ...(await npmOptions(settings)), fullMetadata: false });
+    manifest = await registryManifest(spec, settings);
   } catch (error) {
     throw failure(plugin, settings, "the registry's manifest", error);
   }

@@ -91,6 +91,17 @@ describe('trust policy for npm packages', () => {
     expect(registry.requests.length).toBe(before);
   });
 
+  it('asks the registry for the manifest once: the trust check and the download share it', async () => {
+    const a = publish('shared-a', '1.0.0', { signer: release.privateKey });
+    publish('shared-b', '1.0.0', { signer: release.privateKey });
+    // One pinned, one not (pinned by the check to the integrity it verified).
+    const ws = workspace(`  - package: shared-a@1.0.0\n    integrity: ${a.sha512}\n  - package: shared-b@1.0.0\n`, 'mode: enforce\ntrustedKeys: [release]');
+    const start = registry.requests.length;
+    const outcome = await ws.install();
+    expect(outcome.plugins.map(p => p.error)).toEqual([undefined, undefined]);
+    expect(registry.requests.slice(start).sort()).toEqual(['/-/shared-a-1.0.0.tgz', '/-/shared-b-1.0.0.tgz', '/shared-a', '/shared-b']);
+  });
+
   it("trusts the registry's own keys from /-/npm/v1/keys only when the policy says so", async () => {
     publish('registry-signed', '1.0.0', { signer: registryKey.privateKey });
     const trusting = workspace('  - package: registry-signed@1.0.0\n', 'mode: enforce\nnpmRegistryKeys: true');

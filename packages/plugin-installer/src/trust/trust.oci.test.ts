@@ -80,6 +80,20 @@ describe('trust policy for OCI images (cosign signatures)', () => {
     expect(sigRequests().length - before).toBe(1);
   });
 
+  it('asks for a tagged image manifest once: the pull reuses the one the check resolved the tag with', async () => {
+    const plugins = { 'plugin-r1': { name: 'plugin-r1', version: '1.0.0' }, 'plugin-r2': { name: 'plugin-r2', version: '1.0.0' } };
+    const digest = await image('resolved', '1.0', plugins);
+    await signOciImage(parseOciReference(`oci://${registry.host}/resolved:1.0`), digest, release.privateKey);
+    const start = proxy.requests.length;
+    const ws = workspace([`oci://${proxy.host}/resolved:1.0!plugin-r1`, `oci://${proxy.host}/resolved:1.0!plugin-r2`], 'mode: enforce\ntrustedKeys: [release]');
+    const outcome = await ws.install();
+    expect(outcome.plugins.map(p => p.error)).toEqual([undefined, undefined]);
+    const manifests = proxy.requests.slice(start).filter(r => r.includes('/v2/resolved/manifests/'));
+    // No HEAD, and no GET by digest: the tag's manifest and the signature's.
+    expect(manifests.sort()).toEqual(['GET /v2/resolved/manifests/1.0', `GET /v2/resolved/manifests/${digest.replace(':', '-')}.sig`]);
+    for (const record of Object.values((await readState(ws.options.root))!.plugins)) expect(record.digest).toBe(digest);
+  });
+
   it('refuses an image signed by an untrusted key under enforce, installs it with a warning under audit', async () => {
     const digest = await image('stranger', '1.0', { 'plugin-s': { name: 'plugin-s', version: '1.0.0' } });
     await signOciImage(parseOciReference(`oci://${registry.host}/stranger:1.0`), digest, stranger.privateKey);
