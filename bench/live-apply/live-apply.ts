@@ -235,6 +235,10 @@ async function benchDb(db: 'sqlite' | 'postgres', work: string, registry: Regist
   await probe.close();
   const logs = portal.supervisor.logs();
   await portal.stop();
+  // Kept for what the tables cannot say (a 401 on a signals upgrade is logged by the backend, not seen by the client).
+  const logFile = path.join(os.tmpdir(), `devportal-bench-live-apply-${db}.log`);
+  fs.writeFileSync(logFile, logs);
+  progress(`${db}: the supervisor's output is in ${logFile}`);
   for (const line of logs.split('\n').filter(l => /SQLITE_BUSY|did not answer|warning: \d+ request/.test(l)).slice(0, 10)) progress(`${db}: supervisor: ${line}`);
   if (error && ops.length === 0) throw error;
   const columns: LoadColumns = { ...load, failed: load.failed.map((f: any) => ({ ...f, at: load.startedAt + f.at })) };
