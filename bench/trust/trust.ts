@@ -12,7 +12,9 @@
  * Measured, median of --runs (default 3), each run: a cold install with
  * `mode: off` and one with `mode: enforce` (alternating which goes first),
  * each into an empty root; then an unchanged re-run under enforce, with the
- * registries' requests counted (must be 0: no new verification).
+ * registries' requests counted (must be 0: no new verification). Then, not
+ * timed, one more cold install per mode with every request counted (the
+ * images read through a counting proxy), to show what each mode asks.
  *
  *   node bench/trust/trust.ts [--runs 3] [--images 1] [--json]
  *
@@ -75,7 +77,7 @@ function writePlugin(dir: string, name: string) {
 async function startNpmFixture() {
   const packuments = new Map<string, any>();
   const tarballs = new Map<string, Buffer>();
-  let requests = 0;
+  const requests: string[] = [];
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
     if (req.method === 'PUT') {
@@ -89,7 +91,7 @@ async function startNpmFixture() {
       });
       return;
     }
-    requests++;
+    requests.push(`${req.method} ${url}`);
     const tarball = tarballs.get(url);
     if (tarball) return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': tarball.length }).end(tarball);
     const doc = packuments.get(url.slice(1));
@@ -99,17 +101,62 @@ async function startNpmFixture() {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    requests: () => requests,
+    requests: () => requests.length,
+    requestsSince: (start: number) => requests.slice(start),
     packument: (name: string) => packuments.get(name),
     stop: () => new Promise<void>(resolve => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }
+
+/** Forwards to a registry, counting requests: only for the untimed counted installs. */
+async function startCountingProxy(target: string) {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const upstream = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, up => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    stop: () => new Promise<void>(resolve => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+/** Requests by kind (`GET packument`, `HEAD manifest`…), for the counted installs. */
+function tally(requests: string[]): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const r of requests) {
+    const [method, url] = r.split(' ');
+    const kind = url.includes('/manifests/')
+      ? `${method} manifest${url.endsWith('.sig') ? ' (.sig)' : ''}`
+      : url.includes('/blobs/')
+        ? `${method} blob`
+        : url.includes('/-/')
+          ? `${method} tarball`
+          : url.startsWith('/v2/') || url.includes('token')
+            ? `${method} ${url}`
+            : `${method} packument`;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  return kinds;
+}
+
+const CPU_HOOK = `data:text/javascript,${encodeURIComponent(
+  "import fs from 'node:fs'; process.on('exit', () => { const u = process.cpuUsage(); fs.writeFileSync(process.env.BENCH_CPU_FILE, String(u.user + u.system)); });",
+)}`;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-bench-trust-'));
   const [npm, registry] = await Promise.all([startNpmFixture(), startRegistry()]);
+  const proxy = await startCountingProxy(registry.url);
   try {
     const pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const key = path.join(work, 'release.pem');
@@ -120,6 +167,7 @@ async function main() {
     const npmDirs = Array.from({ length: NPM_PLUGINS }, (_, i) => path.join(work, 'src', `npm-${i}`));
     npmDirs.forEach((dir, i) => writePlugin(dir, `bench-trust-plugin-${i}`));
     await run(process.execPath, [cli, 'plugin', 'publish', '--npm', npm.url, '--sign', key, ...npmDirs], { cwd: work });
+    const countedEntries: string[] = [];
     const entries = npmDirs.map((_, i) => {
       const name = `bench-trust-plugin-${i}`;
       return `  - package: ${name}@1.0.0\n    integrity: ${npm.packument(name).versions['1.0.0'].dist.integrity}\n`;
@@ -134,26 +182,37 @@ async function main() {
       const ref = `oci://${registry.host}/bench/trust-${image}:1.0.0`;
       await run(process.execPath, [cli, 'plugin', 'publish', '--oci', ref, '--sign', key, ...dirs], { cwd: work });
       for (const dir of dirs) entries.push(`  - package: ${ref}!${path.basename(dir)}\n`);
+      for (const dir of dirs) countedEntries.push(`  - package: ${ref.replace(registry.host, proxy.host)}!${path.basename(dir)}\n`);
     }
     const env = { ...process.env, NPM_CONFIG_USERCONFIG: path.join(work, 'no-user-npmrc') };
     fs.writeFileSync(path.join(work, '.npmrc'), `registry=${npm.url}\n`);
-    const config = (mode: string) => {
-      const file = path.join(work, `dynamic-plugins.${mode}.yaml`);
+    const config = (mode: string, list = entries, name = mode) => {
+      const file = path.join(work, `dynamic-plugins.${name}.yaml`);
       fs.writeFileSync(
         file,
-        `trust:\n  mode: ${mode}\n  publicKeys:\n    release:\n      publicKeyFile: release.pub\n  trustedKeys: [release]\nplugins:\n${entries.join('')}`,
+        `trust:\n  mode: ${mode}\n  publicKeys:\n    release:\n      publicKeyFile: release.pub\n  trustedKeys: [release]\nplugins:\n${list.join('')}`,
       );
       return file;
     };
-    const files = { off: config('off'), enforce: config('enforce') };
-    const install = async (mode: 'off' | 'enforce', root: string) => {
+    const npmEntries = entries.slice(0, NPM_PLUGINS);
+    const files = {
+      off: config('off'),
+      enforce: config('enforce'),
+      'counted-off': config('off', [...npmEntries, ...countedEntries], 'counted-off'),
+      'counted-enforce': config('enforce', [...npmEntries, ...countedEntries], 'counted-enforce'),
+    };
+    const install = async (mode: keyof typeof files, root: string) => {
       const start = performance.now();
       const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof']), '--cpu-prof-name', `${mode}-${path.basename(root)}-${Date.now()}.cpuprofile`] : [];
-      const args = [...profile, cli, 'plugins', 'install', '--config', files[mode], '--root', root, '--json', '--concurrency', String(CONCURRENCY)];
-      const result = await run(process.execPath, args, { cwd: work, env, maxBuffer: 64 * 1024 * 1024 }).catch(error => {
+      // The install's own CPU time (user + system), written by the child as it
+      // exits: unlike the wall time, hardly moved by the other jobs' load.
+      const cpuFile = path.join(work, `cpu-${crypto.randomUUID()}`);
+      const args = [...profile, '--import', CPU_HOOK, cli, 'plugins', 'install', '--config', files[mode], '--root', root, '--json', '--concurrency', String(CONCURRENCY)];
+      const result = await run(process.execPath, args, { cwd: work, env: { ...env, BENCH_CPU_FILE: cpuFile }, maxBuffer: 64 * 1024 * 1024 }).catch(error => {
         throw new Error(`${mode} install failed: ${error.stdout}${error.stderr}`);
       });
-      return { seconds: (performance.now() - start) / 1000, outcome: JSON.parse(result.stdout) };
+      const cpuSeconds = Number(fs.readFileSync(cpuFile, 'utf8')) / 1e6;
+      return { seconds: (performance.now() - start) / 1000, cpuSeconds, outcome: JSON.parse(result.stdout) };
     };
 
     if (values.trace) {
@@ -171,13 +230,16 @@ async function main() {
       }
     }
     const t = { off: [] as number[], enforce: [] as number[], unchanged: [] as number[] };
+    const cpu = { off: [] as number[], enforce: [] as number[] };
     let unchangedRequests = 0;
     let verified = 0;
     for (let round = 1; round <= runs; round++) {
       const order: Array<'off' | 'enforce'> = round % 2 ? ['off', 'enforce'] : ['enforce', 'off'];
       for (const mode of order) {
         progress(`run ${round}/${runs}: cold install, mode ${mode}`);
-        t[mode].push((await install(mode, path.join(work, `root-${mode}-${round}`))).seconds);
+        const { seconds, cpuSeconds } = await install(mode, path.join(work, `root-${mode}-${round}`));
+        t[mode].push(seconds);
+        cpu[mode].push(cpuSeconds);
       }
       const root = path.join(work, `root-enforce-${round}`);
       const state = JSON.parse(fs.readFileSync(path.join(root, '.devportal-installed.json'), 'utf8'));
@@ -187,6 +249,13 @@ async function main() {
       t.unchanged.push((await install('enforce', root)).seconds);
       unchangedRequests += npm.requests() - before;
     }
+    const counted: Record<string, { npm: Record<string, number>; oci: Record<string, number> }> = {};
+    for (const mode of ['off', 'enforce'] as const) {
+      progress(`counted cold install (not timed), mode ${mode}`);
+      const [npmStart, ociStart] = [npm.requests(), proxy.requests.length];
+      await install(`counted-${mode}`, path.join(work, `root-counted-${mode}`));
+      counted[mode] = { npm: tally(npm.requestsSince(npmStart)), oci: tally(proxy.requests.slice(ociStart)) };
+    }
     const result = {
       runs,
       images,
@@ -195,8 +264,16 @@ async function main() {
       coldOffSeconds: median(t.off),
       coldEnforceSeconds: median(t.enforce),
       enforceOverOff: median(t.enforce) / median(t.off),
+      // Each run's own ratio: the other jobs' load drifts less within one run than across five.
+      perRunRatios: t.enforce.map((e, i) => e / t.off[i]),
+      cpuOffSeconds: median(cpu.off),
+      cpuEnforceSeconds: median(cpu.enforce),
+      cpuEnforceOverOff: median(cpu.enforce) / median(cpu.off),
+      offSeconds: t.off,
+      enforceSeconds: t.enforce,
       unchangedEnforceSeconds: median(t.unchanged),
       unchangedNpmRequests: unchangedRequests,
+      requestsPerColdInstall: counted,
       targetMet: median(t.enforce) / median(t.off) <= 1.15 && unchangedRequests === 0 && verified === NPM_PLUGINS + OCI_PLUGINS,
     };
     if (values.json) {
@@ -207,10 +284,16 @@ async function main() {
       console.log(`cold install, off:       ${s(result.coldOffSeconds)} (median of ${runs})`);
       console.log(`cold install, enforce:   ${s(result.coldEnforceSeconds)} (median of ${runs})`);
       console.log(`enforce / off:           ${result.enforceOverOff.toFixed(3)} (target <= 1.15)`);
+      console.log(`per run:                 ${t.off.map((o, i) => `${o.toFixed(2)}/${t.enforce[i].toFixed(2)} s = ${result.perRunRatios[i].toFixed(2)}`).join(', ')} (off/enforce)`);
+      console.log(`install CPU (user+sys):  off ${s(result.cpuOffSeconds)}, enforce ${s(result.cpuEnforceSeconds)}, enforce / off ${result.cpuEnforceOverOff.toFixed(3)} (medians)`);
       console.log(`unchanged re-run:        ${s(result.unchangedEnforceSeconds)} (${unchangedRequests} npm registry requests; must be 0)`);
+      const show = (kinds: Record<string, number>) => Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ');
+      for (const mode of ['off', 'enforce'] as const) {
+        console.log(`requests, cold ${mode}:`.padEnd(25) + `npm: ${show(counted[mode].npm)}; OCI: ${show(counted[mode].oci)}`);
+      }
     }
   } finally {
-    await Promise.all([npm.stop(), registry.stop()]);
+    await Promise.all([npm.stop(), proxy.stop(), registry.stop()]);
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
