@@ -100,6 +100,23 @@ export class FrontDoor {
     return { drained, left };
   }
 
+  /**
+   * Closes the websockets tunnelled to `upstream` the way a server going
+   * away should (a close frame with 1001 "going away", RFC 6455 7.4.1), so
+   * clients reconnect, through this port, to the current generation. A
+   * backend that stops just drops its sockets, which clients see as an
+   * abnormal closure (1006).
+   */
+  closeTunnels(upstream: Upstream): void {
+    for (const use of this.uses) {
+      if (use.upstream !== upstream) continue;
+      for (const tunnel of use.tunnels) {
+        // An unmasked server frame: FIN + close, 2-byte payload = 1001.
+        tunnel.end(Buffer.from([0x88, 0x02, 0x03, 0xe9]));
+      }
+    }
+  }
+
   /** Forgets an upstream that is gone: its tunnels are closed by now, or are closed here. */
   forget(upstream: Upstream): void {
     for (const use of this.uses) {
@@ -188,7 +205,9 @@ export class FrontDoor {
     const close = () => {
       use.tunnels.delete(socket);
       upstream.destroy();
-      socket.destroy();
+      // Flush what the backend sent last (its own close frame, if any) before the socket goes.
+      if (socket.writable) socket.end();
+      setTimeout(() => socket.destroy(), 1_000).unref();
     };
     upstream.once('connect', () => {
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];

@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { REPLICA_ID_ENV, RESTART_EXIT_CODE } from '@devportal/plugin-dynamic-plugins-common';
@@ -150,6 +152,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     const candidate = await startBackend();
     const outcome = await readyAndHealthy(candidate, options.generationTimeoutMs ?? 120_000, options.readinessIntervalMs);
     if (outcome.ok && !stopSignal) {
+      await warmUpSignals(candidate.upstream.port);
       door.switchTo(candidate.upstream);
       log(`generation ${generation} serves; the previous backend finishes its requests and stops`);
       const drained = await door.drain(old.upstream, options.drainTimeoutMs ?? 30_000);
@@ -168,6 +171,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
         return undefined;
       }
       candidate.send({ type: 'devportal:serving' });
+      door.closeTunnels(old.upstream);
       await old.stop(options.stopGraceMs ?? 30_000);
       door.forget(old.upstream);
       return candidate;
@@ -243,6 +247,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
       const backend = await startBackend();
       const ready = await backend.ready(options.readinessIntervalMs);
       if (ready) {
+        await warmUpSignals(backend.upstream.port);
         door.switchTo(backend.upstream);
         backend.send({ type: 'devportal:serving' });
         log(`DevPortal is ready: http://localhost:${options.port}`);
@@ -332,6 +337,42 @@ function backendConfigs(options: SuperviseOptions): string[] {
   const dynamicConfig = path.join(options.root, DYNAMIC_PLUGINS_APP_CONFIG);
   if (options.configs.some(file => path.resolve(file) === dynamicConfig)) return options.configs;
   return fs.existsSync(dynamicConfig) ? [...options.configs, dynamicConfig] : options.configs;
+}
+
+/**
+ * Backstage's signals backend starts handling websocket upgrades only when
+ * the first upgrade request reaches its router, and leaves that first one
+ * unanswered (`@backstage/plugin-signals-backend`, its upgrade middleware).
+ * Every page reconnecting after a switch would race to be that one; the
+ * supervisor is it instead, before any client is sent to the new backend.
+ */
+function warmUpSignals(port: number): Promise<void> {
+  return new Promise(resolve => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: '/api/signals',
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': crypto.randomBytes(16).toString('base64'),
+      },
+    });
+    const done = () => {
+      req.destroy();
+      resolve();
+    };
+    req.once('upgrade', (_res, socket) => {
+      socket.destroy();
+      done();
+    });
+    req.once('response', done);
+    req.once('error', done);
+    // The first request is never answered: a moment is enough for the backend to take it.
+    setTimeout(done, 1_000).unref();
+    req.end();
+  });
 }
 
 function delay(ms: number): Promise<void> {
