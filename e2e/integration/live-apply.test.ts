@@ -112,6 +112,22 @@ async function routeVersion(portal: Portal): Promise<string | number> {
   return res.ok ? (await res.json()).version : res.status;
 }
 
+/** A websocket through the public port, open within 10 s (a hanging upgrade fails the test). */
+function openSocket(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    const timer = setTimeout(() => reject(new Error(`${url}: no websocket within 10 s`)), 10_000);
+    socket.addEventListener('open', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.addEventListener('error', () => {
+      clearTimeout(timer);
+      reject(new Error(`${url}: websocket failed`));
+    });
+  });
+}
+
 const readMix: LoadRequest[] = [
   { name: 'remotes', path: '/.backstage/dynamic-features/remotes' },
   { name: 'status', path: '/api/dynamic-plugins/status', auth: true },
@@ -152,6 +168,10 @@ describe('live apply on SQLite: one portal, writes in flight across the switch',
       },
     ];
     const load = startLoad([{ baseUrl: portal.supervisor.baseUrl, token: portal.token }], mix, { clients: 16 });
+    // A signals websocket open across the switch: closed as "going away", and a new one opens on the new backend.
+    const signalsUrl = `${portal.supervisor.baseUrl.replace('http', 'ws')}/api/signals`;
+    const before = await openSocket(signalsUrl);
+    const closed = new Promise<number>(resolve => before.addEventListener('close', event => resolve(event.code)));
     try {
       const upgraded = await stageAndApply(portal, { action: 'install', package: '@fixture/live-route@1.1.0' });
       await generation(portal, upgraded, 'serving');
@@ -159,6 +179,8 @@ describe('live apply on SQLite: one portal, writes in flight across the switch',
     } finally {
       await load.stop();
     }
+    assert.equal(await closed, 1001);
+    (await openSocket(signalsUrl)).close();
     const { result } = load;
     assert.deepEqual(result.failures.slice(0, 10), [], `${result.failures.length} failed of ${result.requests}`);
     assert.ok(result.requests > 200, `only ${result.requests} requests`);
