@@ -249,7 +249,8 @@ async function resolveManifest({ plugin, spec }: SourcePlugin<'npm'>, settings: 
   return manifest;
 }
 
-async function pacoteOptions(settings: InstallSettings) {
+/** npm's request options for this run: also what the trust check fetches signatures and keys with. */
+export async function pacoteOptions(settings: InstallSettings) {
   return {
     ...settings.npm.options,
     where: settings.configDir,

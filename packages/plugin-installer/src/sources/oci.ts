@@ -171,7 +171,8 @@ async function withFlagHint<T>(run: () => Promise<T>): Promise<T> {
 /** One client per run, so registry tokens are fetched once. */
 const clients = new WeakMap<InstallSettings, OciClient>();
 
-async function clientFor(settings: InstallSettings): Promise<OciClient> {
+/** One OCI client per run (its registry tokens are reused): pulls and the trust step's signature lookups. */
+export async function clientFor(settings: InstallSettings): Promise<OciClient> {
   let client = clients.get(settings);
   if (!client) {
     const { OciClient } = await import('../oci/client');

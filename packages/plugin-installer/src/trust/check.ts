@@ -1,8 +1,8 @@
 import type { TrustResult } from '@devportal/plugin-dynamic-plugins-common';
 import type { ResolvedPlugin } from '../config/layers';
 import { InstallError } from '../errors';
-import type { OciClient } from '../oci/client';
 import { formatOciReference } from '../oci/reference';
+import { clientFor } from '../sources/oci';
 import { isOnThisMachine } from '../spec/classify';
 import type { InstallSettings } from '../sources/types';
 import { checkPinAgainstPublished } from '../verify/artifact';
@@ -104,7 +104,7 @@ async function checkOci(
   trust: EffectiveTrust,
   settings: InstallSettings,
 ): Promise<TrustCheck> {
-  const client = await trustClient(settings);
+  const client = await clientFor(settings);
   // The digest the reference points at now; the fetch is then pinned to it
   // and reuses the manifest fetched here (one request per tag and run).
   const digest = ref.digest ?? (await (await import('../sources/oci')).resolveTag(client, ref, settings));
@@ -161,26 +161,6 @@ function describeResult(result: TrustResult): string {
   return `${result.status}${result.detail ? ` (${result.detail})` : ''}`;
 }
 
-/** One OCI client per run for signature lookups (its registry tokens are reused). */
-async function trustClient(settings: InstallSettings): Promise<OciClient> {
-  const key = 'trust:oci-client';
-  let client = settings.cache.get(key) as Promise<OciClient> | undefined;
-  if (!client) {
-    client = import('../oci/client').then(
-      ({ OciClient }) =>
-        new OciClient({
-          insecureRegistries: settings.insecureRegistries,
-          timeoutMs: settings.network.timeoutMs,
-          retries: settings.network.retries,
-          retryBaseDelayMs: settings.network.minBackoffMs,
-          env: settings.env,
-          limits: settings.oci,
-        }),
-    );
-    settings.cache.set(key, client);
-  }
-  return client;
-}
 
 /**
  * The warnings of the installed plugins that audit let through, from their

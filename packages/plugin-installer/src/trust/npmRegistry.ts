@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { ResolvedPlugin } from '../config/layers';
 import { InstallError } from '../errors';
+import { pacoteOptions } from '../sources/npm';
 import { redact } from '../sources/npmrc';
 import type { InstallSettings } from '../sources/types';
 import { readRegistryKeys, readSignatures, type RegistryKey, type RegistrySignature } from './npmSignatures';
@@ -23,17 +23,6 @@ export interface VersionMetadata {
   time?: string;
 }
 
-async function npmOptions(settings: InstallSettings) {
-  return {
-    ...settings.npm.options,
-    where: settings.configDir,
-    ignoreScripts: true,
-    cache: path.join(await settings.downloads(), '.npm-cache'),
-    preferOnline: true,
-    timeout: settings.network.timeoutMs,
-    retry: { retries: settings.network.retries, factor: 2, minTimeout: settings.network.minBackoffMs, maxTimeout: settings.network.minBackoffMs * 8 },
-  };
-}
 
 function failure(plugin: ResolvedPlugin, settings: InstallSettings, what: string, error: unknown): InstallError {
   const e = error as { code?: string; statusCode?: number; message?: string };
@@ -74,7 +63,7 @@ export function fetchRegistryKeys(plugin: ResolvedPlugin, registry: string, sett
     pending = (async () => {
       const fetch = ((m: any) => m.default ?? m)(await import('npm-registry-fetch')) as typeof import('npm-registry-fetch');
       try {
-        return readRegistryKeys(await fetch.json('/-/npm/v1/keys', { ...(await npmOptions(settings)), registry }));
+        return readRegistryKeys(await fetch.json('/-/npm/v1/keys', { ...(await pacoteOptions(settings)), registry }));
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) return [];
         throw failure(plugin, settings, `the signing keys of ${registry}`, error);
@@ -91,7 +80,7 @@ export async function fetchAttestations(plugin: ResolvedPlugin, url: string, reg
   // As npm does: the path of the advertised URL, asked of the registry we use (its token, its host).
   const target = new URL(new URL(url).pathname, registry).href;
   try {
-    return await fetch.json(target, { ...(await npmOptions(settings)), registry, integrity: undefined });
+    return await fetch.json(target, { ...(await pacoteOptions(settings)), registry, integrity: undefined });
   } catch (error) {
     throw failure(plugin, settings, 'the provenance attestations', error);
   }
