@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isBackendRole } from '@devportal/plugin-dynamic-plugins-common';
-import { LAYER_FOLDER, readInstallState } from '@devportal/plugin-dynamic-plugins-node';
+import { layerFileGeneration, readInstallState } from '@devportal/plugin-dynamic-plugins-node';
 
 /** The file the installer writes into the root: each plugin's `pluginConfig`. */
 const DYNAMIC_APP_CONFIG = 'app-config.dynamic-plugins.yaml';
@@ -41,8 +41,8 @@ export function backendSnapshot(root: string): string {
 
 /** The marketplace generation the root holds: from the layer file its last install read, or null. */
 export function installedGeneration(root: string): number | null {
-  const layer = readInstallState(root)?.files.find(file => path.basename(path.dirname(file)) === LAYER_FOLDER);
-  const match = layer ? /^layer-(\d+)\.yaml$/.exec(path.basename(layer)) : null;
-  const id = match ? Number(match[1]) : 0;
+  const ids = (readInstallState(root)?.files ?? []).map(layerFileGeneration);
+  const id = ids.find(value => value !== undefined) ?? 0;
+  // Generation 0 is the empty layer a failed switch restores to: the base file alone.
   return id > 0 ? id : null;
 }

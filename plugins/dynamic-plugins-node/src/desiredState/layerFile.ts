@@ -17,6 +17,13 @@ export function layerFilePath(root: string, generation: number): string {
   return path.join(root, LAYER_FOLDER, `layer-${generation}.yaml`);
 }
 
+/** The generation a layer file written by `writeLayerFile` holds; undefined for any other file. */
+export function layerFileGeneration(file: string): number | undefined {
+  if (path.basename(path.dirname(file)) !== LAYER_FOLDER) return undefined;
+  const match = /^layer-(\d+)\.yaml$/.exec(path.basename(file));
+  return match ? Number(match[1]) : undefined;
+}
+
 /** Writes a generation's layer as a dynamic-plugins.yaml `plugins:` list; returns its path. */
 export async function writeLayerFile(root: string, generation: { id: number; layer: KeyedLayerEntry[] }): Promise<string> {
   const file = layerFilePath(root, generation.id);
