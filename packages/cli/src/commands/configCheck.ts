@@ -83,16 +83,17 @@ function checkDatabase(config: Record<string, any>): string[] {
     : [];
 }
 
+/** Why `port` cannot be listened on, in one line; the supervisor says the same when it takes the port. */
+export function listenProblem(port: number, host: string | undefined, error: NodeJS.ErrnoException): string {
+  return error.code === 'EADDRINUSE'
+    ? `port ${port} is already in use; stop what runs there or set DEVPORTAL_PORT to a free port`
+    : `cannot listen on ${host ?? '*'}:${port}: ${error.code ?? error.message}`;
+}
+
 function checkPortFree(port: number, host: string): Promise<string | undefined> {
   return new Promise(resolve => {
     const server = net.createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(
-        error.code === 'EADDRINUSE'
-          ? `port ${port} is already in use; stop what runs there or set DEVPORTAL_PORT to a free port`
-          : `cannot listen on ${host}:${port}: ${error.code}`,
-      ),
-    );
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(listenProblem(port, host, error)));
     server.listen(port, host, () => server.close(() => resolve(undefined)));
   });
 }

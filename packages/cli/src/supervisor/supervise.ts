@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { REPLICA_ID_ENV, RESTART_EXIT_CODE } from '@devportal/plugin-dynamic-plugins-common';
+import { listenProblem } from '../commands/configCheck';
 import { capture, start, type Started } from './children';
 import { FrontDoor } from './frontDoor';
 import { BackendGeneration } from './generation';
@@ -120,12 +121,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   try {
     await door.listen(options.port, host);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    log(
-      code === 'EADDRINUSE'
-        ? `error: port ${options.port} is already in use; stop what runs there or set DEVPORTAL_PORT to a free port`
-        : `error: cannot listen on ${host ?? '*'}:${options.port}: ${(error as Error).message}`,
-    );
+    log(`error: ${listenProblem(options.port, host, error as NodeJS.ErrnoException)}`);
     signals.off('SIGINT', onInt);
     signals.off('SIGTERM', onTerm);
     return 1;
