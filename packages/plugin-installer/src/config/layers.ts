@@ -48,7 +48,7 @@ export async function resolvePluginConfig(
   const files = [topFile];
   // Presets are the lowest level: defaults that includes, the file and the marketplace layer override.
   const { expandSelectedPresets } = await import('../presets/expand');
-  const presets = await expandSelectedPresets(topFile, top.presets, options.presets);
+  const presets = await expandSelectedPresets(topFile, top, options.presets);
   files.push(...presets.files);
   const included: PluginEntry[] = [];
   for (const include of top.includes) {
@@ -71,6 +71,8 @@ export async function resolvePluginConfig(
     // The policy is the top-level file's alone: a file it includes (often a
     // vendor's default list) must not be able to loosen it.
     if (file.trust) warnings.push(`${file.file}: 'trust' in an included file is ignored; set it in ${topFile}`);
+    // Like trust: which catalog a preset's plugins come from is the top-level file's choice.
+    if (file.presetsCatalog) warnings.push(`${file.file}: 'presetsCatalog' in an included file is ignored; set it in ${topFile}`);
     warnings.push(...file.warnings);
     files.push(include.file);
     included.push(...file.plugins);
@@ -85,6 +87,7 @@ export async function resolvePluginConfig(
     }
     if (layerFile.presets.length > 0) warnings.push(`${layerFile.file}: 'presets' inside the marketplace layer are ignored`);
     if (layerFile.trust) warnings.push(`${layerFile.file}: 'trust' in the marketplace layer is ignored; set it in ${topFile}`);
+    if (layerFile.presetsCatalog) warnings.push(`${layerFile.file}: 'presetsCatalog' in the marketplace layer is ignored; set it in ${topFile}`);
     warnings.push(...layerFile.warnings);
     files.push(options.layerFile);
     layerPlugins.push(...layerFile.plugins);

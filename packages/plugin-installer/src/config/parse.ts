@@ -55,6 +55,11 @@ export interface PluginConfigFile {
   plugins: PluginEntry[];
   /** The `trust:` block (signature policy, `trust/policy.ts`), when the file has one. */
   trust?: TrustPolicy;
+  /**
+   * `presetsCatalog:`, as written (a published catalog list file, an `https://` URL
+   * or an `oci://` RHDH catalog index image; presets/catalog.ts reads it).
+   */
+  presetsCatalog?: { value: string; location: SourceLocation };
   /** Problems that do not stop the install (unknown keys, ...). */
   warnings: string[];
 }
@@ -72,7 +77,7 @@ const ENTRY_KEYS = new Set([
   'locked',
 ]);
 const BOOLEAN_KEYS = ['disabled', 'enabled', 'forceDownload', 'preInstalled', 'locked'] as const;
-const TOP_LEVEL_KEYS = new Set(['plugins', 'includes', 'trust', 'presets']);
+const TOP_LEVEL_KEYS = new Set(['plugins', 'includes', 'trust', 'presets', 'presetsCatalog']);
 
 export { DEFAULT_MAX_CONFIG_BYTES };
 /** The most mapping keys in one config file. */
@@ -187,6 +192,13 @@ export function parsePluginConfig(text: string, file: string): PluginConfigFile 
     if (value === null || (isScalar(value) && value.value === null)) continue;
     if (key === 'trust') {
       result.trust = parseTrustPolicy(value, file, at, fail);
+      continue;
+    }
+    if (key === 'presetsCatalog') {
+      if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') {
+        fail(at(value), `presetsCatalog must be a path to a published catalog file, an https:// URL or an oci:// catalog index image`);
+      }
+      result.presetsCatalog = { value: String((value as any).value).trim(), location: at(value) };
       continue;
     }
     if (!isSeq(value)) fail(at(value), `'${key}' must be a list`);

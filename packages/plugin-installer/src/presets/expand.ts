@@ -4,7 +4,8 @@ import { InstallError } from '../errors';
 import { readIndexFolder } from '../catalog/local';
 import { environmentOf } from '../catalog/entry';
 import { DEFAULT_MAX_CATALOG_FILE_BYTES, type ReadCatalogEntry } from '../catalog/types';
-import { formatLocation, type PluginEntry, type SourceLocation } from '../config/parse';
+import { formatLocation, type PluginConfigFile, type PluginEntry, type SourceLocation } from '../config/parse';
+import { presetsCatalogChoice, readPresetsCatalog, type PresetsCatalog } from './catalog';
 import { presetInputs, type PresetOptions } from './inputs';
 import { presetFile, presetNames, readPresetFile, type Preset } from './read';
 
@@ -42,10 +43,12 @@ export function catalogDirOf(presetsDir: string): string {
 /**
  * Reads the selected presets and the catalog entries they name, in the
  * order selected (the file's first, then --preset and DEVPORTAL_PRESETS;
- * a name given twice counts once). An unknown preset, or an entry the index
- * does not have, is an InstallError naming where it was asked for.
+ * a name given twice counts once). An entry of the presets catalog
+ * (`published`, presets/catalog.ts) wins over the index's entry of the same
+ * id. An unknown preset, or an entry neither has, is an InstallError naming
+ * where it was asked for.
  */
-export async function expandPresets(selected: PresetSelection[], dir: string): Promise<ExpandedPresets> {
+export async function expandPresets(selected: PresetSelection[], dir: string, published?: PresetsCatalog): Promise<ExpandedPresets> {
   const result: ExpandedPresets = { presets: [], entries: [], files: [] };
   const unique = selected.filter((s, i) => selected.findIndex(o => o.name === s.name) === i);
   if (unique.length === 0) return result;
@@ -72,7 +75,8 @@ export async function expandPresets(selected: PresetSelection[], dir: string): P
     const resolved: ResolvedPreset = { ...preset, required: [], missing: [], entries: [] };
     const required = new Set(preset.environment);
     for (const [index, plugin] of preset.plugins.entries()) {
-      const entry = byId.get(plugin.entry);
+      const exported = published?.byId.get(plugin.entry);
+      const entry = exported ?? byId.get(plugin.entry);
       if (!entry) {
         // The index file may be there but broken: its own error says why.
         const problem = catalog.errors.find(line => line.startsWith(path.join(catalogDir, `${plugin.entry}.yaml`)));
@@ -83,7 +87,8 @@ export async function expandPresets(selected: PresetSelection[], dir: string): P
         );
       }
       resolved.entries.push(entry);
-      entryFiles.add(entry.origin!);
+      // The presets catalog's file is added once, below; an image or URL is no file to hash.
+      if (!exported) entryFiles.add(entry.origin!);
       const pluginConfig = plugin.pluginConfig ?? entry.defaultConfig;
       const newest = entry.versions[0];
       result.entries.push({
@@ -107,7 +112,7 @@ export async function expandPresets(selected: PresetSelection[], dir: string): P
     resolved.required = [...required];
     result.presets.push(resolved);
   }
-  result.files.push(...[...entryFiles].sort());
+  result.files.push(...[...entryFiles].sort(), ...(published?.files ?? []));
   result.entries = withoutTwins(result.entries);
   return result;
 }
@@ -142,12 +147,20 @@ export function missingEnvironmentMessage(lacking: ResolvedPreset[]): string | u
   return `${parts.join('; ')} — set ${count === 1 ? 'it' : 'them'} or remove the preset${lacking.length === 1 ? '' : 's'}`;
 }
 
-/** The file's `presets:` and those selected outside it, expanded (what layering puts below includes). */
+/**
+ * The file's `presets:` and those selected outside it, expanded (what
+ * layering puts below includes), with the presets catalog the options or the
+ * file choose. The catalog is read only when some preset is selected.
+ */
 export async function expandSelectedPresets(
   configFile: string,
-  filePresets: PresetSelection[],
+  top: Pick<PluginConfigFile, 'presets' | 'presetsCatalog'>,
   options: PresetOptions = {},
 ): Promise<ExpandedPresets> {
   const inputs = presetInputs(configFile, options);
-  return expandPresets([...filePresets, ...inputs.names.map(name => ({ name }))], inputs.dir);
+  const selected = [...top.presets, ...inputs.names.map(name => ({ name }))];
+  const env = options.env ?? process.env;
+  const choice = selected.length > 0 ? presetsCatalogChoice(configFile, top, options.catalog, env) : undefined;
+  const published = choice ? await readPresetsCatalog(choice, env) : undefined;
+  return expandPresets(selected, inputs.dir, published);
 }

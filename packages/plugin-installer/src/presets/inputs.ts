@@ -15,9 +15,18 @@ export interface PresetOptions {
   names?: string[];
   /** The presets folder; default DEVPORTAL_PRESETS_DIR, else `marketplace/presets` next to dynamic-plugins.yaml. */
   dir?: string;
-  /** DEVPORTAL_PRESETS (comma-separated names) and DEVPORTAL_PRESETS_DIR are read here; default `process.env`. */
+  /**
+   * The presets catalog (`--presets-catalog`: a published catalog file, an
+   * `https://` URL or an `oci://` catalog index image); default
+   * DEVPORTAL_PRESETS_CATALOG, else the file's `presetsCatalog:` (presets/catalog.ts).
+   */
+  catalog?: string;
+  /** DEVPORTAL_PRESETS (comma-separated names), DEVPORTAL_PRESETS_DIR and DEVPORTAL_PRESETS_CATALOG are read here; default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
+
+/** The environment variable that selects the presets catalog for every reader (`./devportal start --presets-catalog` sets it). */
+export const PRESETS_CATALOG_ENV = 'DEVPORTAL_PRESETS_CATALOG';
 
 /**
  * The names selected outside the file and the presets folder. DEVPORTAL_PRESETS
@@ -41,9 +50,12 @@ export function presetInputs(configFile: string, options: PresetOptions = {}): {
  * another folder, change what is installed although no file changed.
  * Undefined when neither is given, so existing roots keep their hash.
  */
-export function presetInputsKey(configFile: string, options: PresetOptions): { names: string[]; dir: string } | undefined {
+export function presetInputsKey(configFile: string, options: PresetOptions): { names: string[]; dir: string; catalog?: string } | undefined {
   const inputs = presetInputs(configFile, options);
-  return inputs.names.length > 0 || inputs.explicitDir ? { names: inputs.names, dir: inputs.dir } : undefined;
+  // A catalog chosen outside the file is an input too (the file's own `presetsCatalog:` is hashed with the file).
+  const catalog = options.catalog ?? ((options.env ?? process.env)[PRESETS_CATALOG_ENV] || undefined);
+  if (inputs.names.length === 0 && !inputs.explicitDir && !catalog) return undefined;
+  return { names: inputs.names, dir: inputs.dir, ...(catalog ? { catalog } : {}) };
 }
 
 /**
@@ -67,9 +79,9 @@ export async function checkPresetEnvironment(
   // Any mention, not only a plain `presets:` line: a quoted or flow key must not skip the check.
   if (inputs.names.length === 0 && !text.includes('presets')) return;
   const { readPluginConfigFile } = await import('../config/parse');
-  const { expandPresets, missingEnvironmentMessage, withMissingEnvironment } = await import('./expand');
+  const { expandSelectedPresets, missingEnvironmentMessage, withMissingEnvironment } = await import('./expand');
   const top = await readPluginConfigFile(configFile, { optional: true, maxBytes: options.maxBytes });
-  const expanded = await expandPresets([...top.presets, ...inputs.names.map(name => ({ name }))], inputs.dir);
+  const expanded = await expandSelectedPresets(configFile, top, { ...options, env });
   const message = missingEnvironmentMessage(withMissingEnvironment(expanded.presets, env));
   if (message) throw new InstallError(message, 'PRESET_ENVIRONMENT');
 }
@@ -88,7 +100,9 @@ export function refuseUnexportedPresetPlugins(plugins: ResolvedPlugin[]): void {
   const list = unexported.map(p => `${p.preset!.entry} (${p.package}, preset ${p.preset!.name})`).join(', ');
   throw new InstallError(
     `${list}: upstream package${unexported.length === 1 ? '' : 's'}, not yet exported as dynamic plugins — ` +
-      'export and publish each (devportal plugin export --from-npm, plugin publish), then give its package and integrity under plugins:, or disable it there',
+      'export and publish each (devportal plugin export --from-npm, plugin publish), then give its package and integrity under plugins:, ' +
+      'or point presetsCatalog: (--presets-catalog, DEVPORTAL_PRESETS_CATALOG) at a catalog published by devportal catalog build --publish that has it, ' +
+      'or disable it there',
     'PRESET_NEEDS_EXPORT',
   );
 }
