@@ -99,7 +99,7 @@ export function createProgram(): Command {
     .option('--port <port>', 'the first port tried for the smoke portal', '7300')
     .option('--table <file>', 'where the results table is written', 'docs/plugins/catalog.md')
     .option('--no-write-table', 'do not write the results table')
-    .option('--publish <ref>', 'publish the plugins that built and passed as one OCI image (RHDH layout), oci://host[:port]/repo:tag')
+    .option('--publish <ref>', 'publish the plugins that built and passed as one OCI image (RHDH layout), oci://host[:port]/repo:tag, and their RHDH catalog index image as <tag>-index')
     .option('--publish-index <file>', 'with --publish: where the index of the published plugins (a catalog list file) is written', 'catalog-index.yaml')
     .option('--insecure-registry <host>', 'with --publish: allow plain HTTP to this registry (repeatable; loopback always is)', collect, [])
     .option('--json', 'print a machine-readable result on stdout (progress stays on stderr)')

@@ -101,3 +101,16 @@ export async function publishOciImage(options: OciPublishOptions): Promise<{ dig
 export async function readCatalog(sources: CatalogSource[], options: ReadCatalogOptions = {}): Promise<CatalogReadResult> {
   return (await import('./catalog')).readCatalog(sources, options);
 }
+
+/**
+ * Pushes catalog entries as an RHDH catalog index image (`catalog-entities/extensions/`
+ * and `dynamic-plugins.default.yaml`), the layout `readCatalog`'s `oci` sources read back.
+ */
+export async function publishRhdhCatalogIndex(options: {
+  reference: string;
+  items: import('./catalog/rhdhIndex').RhdhIndexItem[];
+  insecureRegistries?: string[];
+}): Promise<{ digest: string }> {
+  return (await import('./catalog/rhdhIndex')).publishRhdhCatalogIndex(options);
+}
+export type { RhdhIndexItem } from './catalog/rhdhIndex';

@@ -34,8 +34,8 @@ export interface CatalogBuildReport {
   totalMs: number;
   run: RunRecord;
   history: RunRecord[];
-  /** With --publish: the image digest and the entries in it. */
-  published?: { digest: string; published: string[] };
+  /** With --publish: the plugin image's digest, the entries in it, and the RHDH catalog index image pushed beside it. */
+  published?: { digest: string; published: string[]; indexImage: { reference: string; digest: string } };
 }
 
 /** One build, as kept in the cache folder's runs.json for the table's cold and warm lines. */

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 // The installer's source, as in index.test.ts (its dist loads the reader with a dynamic import()).
 import { readCatalog } from '../../../plugin-installer/src/catalog';
-import { publishedIndex } from './publish';
+import { indexImageReference, publishedEntries, publishedIndex } from './publish';
 
 describe('the index of a published catalog image', () => {
   it('is a catalog list file whose entries install from the image by digest', async () => {
     const digest = `sha256:${'a'.repeat(64)}`;
-    const text = publishedIndex(
+    const text = publishedIndex(publishedEntries(
       [
         {
           entry: {
@@ -26,7 +26,7 @@ describe('the index of a published catalog image', () => {
       ],
       'oci://127.0.0.1:5000/devportal/catalog',
       digest,
-    );
+    ));
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'catalog-publish-'));
     await fs.writeFile(path.join(dir, 'index.yaml'), text);
     const { entries, errors } = await readCatalog([{ type: 'file', path: path.join(dir, 'index.yaml') }]);
@@ -39,5 +39,12 @@ describe('the index of a published catalog image', () => {
     });
     expect(entries[0].needsExport).toBeUndefined();
     expect(entries[0].smoke).toBeUndefined();
+  });
+});
+
+describe('the catalog index image reference', () => {
+  it('is the plugin image tag with -index, in the same repository', () => {
+    expect(indexImageReference('oci://127.0.0.1:5000/devportal/catalog:1')).toBe('oci://127.0.0.1:5000/devportal/catalog:1-index');
+    expect(indexImageReference('oci://registry.example/devportal/catalog')).toBe('oci://registry.example/devportal/catalog:latest-index');
   });
 });

@@ -76,7 +76,9 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
       process.stdout.write(
         `Built ${report.entries.length - failedExports} of ${report.entries.length} entries (${report.run.fromCache} from the cache) in ${(report.exportMs / 1000).toFixed(1)} s` +
           (options.smoke ? `; smoke: ${passed} passed, ${smoked.length - passed} failed in ${(report.smokeMs / 1000).toFixed(1)} s` : '') +
-          (report.published ? `; published ${report.published.published.length} plugins as ${report.published.digest}` : '') +
+          (report.published
+            ? `; published ${report.published.published.length} plugins as ${report.published.digest}, catalog index image ${report.published.indexImage.reference}`
+            : '') +
           (options.writeTable ? `; table: ${path.relative(repoRoot, path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md'))}` : '') +
           '\n',
       );

@@ -26,9 +26,9 @@ import { CatalogFileError, decodeUtf8, MapReader, parseCatalogYaml, toData, type
  * Plugin. Other kinds (`Location` in all.yaml, `PluginCollection`) are
  * skipped. Unknown keys are ignored: the format is RHDH's and grows.
  */
-const API_PREFIX = 'extensions.backstage.io/';
+export const API_PREFIX = 'extensions.backstage.io/';
 
-const ROLE_KINDS: Record<string, CatalogKind> = {
+export const ROLE_KINDS: Record<string, CatalogKind> = {
   'frontend-plugin': 'frontend',
   'frontend-plugin-module': 'frontend',
   'backend-plugin': 'backend',
