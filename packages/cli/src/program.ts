@@ -39,6 +39,7 @@ export function createProgram(): Command {
     .option('--refuse-incompatible', 'fail the install (nothing switched) when a backend package declares a Backstage it cannot run on')
     .option('--preset <name>', "add a preset to dynamic-plugins.yaml's presets: (repeatable; also DEVPORTAL_PRESETS=a,b)", collect, [])
     .option('--presets-dir <dir>', 'where presets are read (default DEVPORTAL_PRESETS_DIR, else marketplace/presets next to --config)')
+    .option('--presets-catalog <file|ref>', "a catalog published by catalog build --publish (its index file, or its oci:// catalog index image) whose entries presets install (default DEVPORTAL_PRESETS_CATALOG, else the file's presetsCatalog:)")
     .action(async (...args) => (await import('./commands/install')).installCommand(...(args as [any])));
 
   plugins
@@ -126,6 +127,7 @@ export function createProgram(): Command {
     .option('--config <file>', "an app-config file of the backend (repeatable, later files win); the root's app-config.dynamic-plugins.yaml is added last unless listed", collect, [])
     .option('--no-plugins', 'skip the plugin installer step')
     .option('--preset <name>', 'install this preset besides those dynamic-plugins.yaml selects, at every install of this run (repeatable)', collect, [])
+    .option('--presets-catalog <file|ref>', "the published catalog presets install from, at every install of this run (default DEVPORTAL_PRESETS_CATALOG, else dynamic-plugins.yaml's presetsCatalog:)")
     .option('--backend <path>', 'the built backend to run (./devportal start passes .devportal/backend/packages/backend)', 'packages/backend')
     .option('--port <port>', 'the public port the supervisor listens on and forwards to the serving backend (default: backend.listen.port of the config files, else 7007)')
     .option('--host <host>', 'the interface of the public port (default: backend.listen.host of the config files, else every interface)')

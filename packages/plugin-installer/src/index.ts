@@ -59,6 +59,7 @@ export async function listPresets(
 }
 export type { PresetListing } from './presets/list';
 export type { PresetOptions } from './presets/inputs';
+export { selectPresetsCatalog } from './presets/inputs';
 
 /** Resolves a spec to what Install pins: exact npm version + integrity, or an OCI image by digest. */
 export async function pinPackage(

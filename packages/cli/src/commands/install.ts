@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InstallError, installPlugins, type InstallOutcome } from '@devportal/plugin-installer';
+import { InstallError, installPlugins, selectPresetsCatalog, type InstallOutcome } from '@devportal/plugin-installer';
 
 interface InstallCommandOptions {
   config: string;
@@ -28,6 +28,8 @@ interface InstallCommandOptions {
   /** Presets added to the file's `presets:` (`--preset`, repeatable). */
   preset?: string[];
   presetsDir?: string;
+  /** --presets-catalog: a published catalog file (relative to the current folder) or an oci:// / https:// reference. */
+  presetsCatalog?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ interface InstallCommandOptions {
 export async function installCommand(options: InstallCommandOptions) {
   // Per-plugin lines go to a terminal, or wherever --progress asks (the backend's apply reads them).
   const quiet = !options.progress && (options.json || !process.stderr.isTTY);
+  selectPresetsCatalog(options.presetsCatalog, process.cwd());
   let outcome: InstallOutcome;
   try {
     const layerFile = options.layer ? path.resolve(options.layer) : await desiredLayerFile(options, quiet);

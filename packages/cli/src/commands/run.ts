@@ -11,6 +11,8 @@ interface RunOptions {
   plugins: boolean;
   /** --preset names, added to dynamic-plugins.yaml's `presets:`. */
   preset: string[];
+  /** --presets-catalog: the published catalog presets install from. */
+  presetsCatalog?: string;
   backend: string;
   port?: string;
   host?: string;
@@ -31,6 +33,8 @@ interface RunOptions {
  */
 export async function runCommand(options: RunOptions) {
   selectPresets(options.preset);
+  // Like --preset: through the environment, to every install of this run and to the backend.
+  if (options.presetsCatalog) (await import('@devportal/plugin-installer')).selectPresetsCatalog(options.presetsCatalog, process.cwd());
   const configs = options.config.map(file => path.resolve(file));
   const fromConfig = listenAddress(configs);
   const port = options.port !== undefined ? positiveInt(options.port, '--port') : fromConfig.port;

@@ -3,7 +3,7 @@ import { InstallError } from '../errors';
 import { readCatalog } from '../catalog';
 import type { CatalogSource, ReadCatalogEntry } from '../catalog/types';
 import { formatLocation, type PluginConfigFile } from '../config/parse';
-import { PRESETS_CATALOG_ENV } from './inputs';
+import { isPresetsCatalogReference, PRESETS_CATALOG_ENV } from './inputs';
 
 /**
  * The presets catalog: what `devportal catalog build --publish` wrote, read
@@ -23,9 +23,8 @@ export interface PresetsCatalogChoice {
 
 /** `oci://…` is an RHDH catalog index image, `https://…` a list over HTTPS, anything else a list file relative to `baseDir`. */
 export function presetsCatalogSource(value: string, baseDir: string): CatalogSource {
-  if (value.startsWith('oci://')) return { type: 'oci', image: value };
-  if (/^https?:\/\//.test(value)) return { type: 'url', url: value };
-  return { type: 'file', path: path.resolve(baseDir, value) };
+  if (!isPresetsCatalogReference(value)) return { type: 'file', path: path.resolve(baseDir, value) };
+  return value.startsWith('oci://') ? { type: 'oci', image: value } : { type: 'url', url: value };
 }
 
 /**

@@ -28,6 +28,21 @@ export interface PresetOptions {
 /** The environment variable that selects the presets catalog for every reader (`./devportal start --presets-catalog` sets it). */
 export const PRESETS_CATALOG_ENV = 'DEVPORTAL_PRESETS_CATALOG';
 
+/** A presets catalog given as `oci://` (an RHDH catalog index image) or `http(s)://` is a reference; anything else is a file path. */
+export function isPresetsCatalogReference(value: string): boolean {
+  return value.startsWith('oci://') || /^https?:\/\//.test(value);
+}
+
+/**
+ * `--presets-catalog` (plugins install, run): set as DEVPORTAL_PRESETS_CATALOG,
+ * which every reader of presets honours (the installs of a run and the
+ * backend's view of the base, like DEVPORTAL_PRESETS), a path made absolute
+ * against `cwd` since the variable is otherwise relative to dynamic-plugins.yaml.
+ */
+export function selectPresetsCatalog(value: string | undefined, cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (value) env[PRESETS_CATALOG_ENV] = isPresetsCatalogReference(value) ? value : path.resolve(cwd, value);
+}
+
 /**
  * The names selected outside the file and the presets folder. DEVPORTAL_PRESETS
  * is how `./devportal start --preset` reaches every installer run and the
