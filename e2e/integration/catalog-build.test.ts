@@ -33,22 +33,9 @@ describe('catalog build --publish, then presets installed from what it published
   const publishedIndex = path.join(work, 'catalog-index.yaml');
   let build: { code: number | null; stderr: string; json: any };
 
-  const entry = (id: string, name: string, integrity: string, extra: string[] = []) =>
-    [
-      `id: ${id}`,
-      `title: ${id}`,
-      `description: The ${id} fixture.`,
-      `name: "${name}"`,
-      'kind: backend',
-      'source: npm',
-      'category: Testing',
-      'versions:',
-      '  - version: 1.0.0',
-      `    package: "${name}@1.0.0"`,
-      `    integrity: ${integrity}`,
-      ...extra,
-      '',
-    ].join('\n');
+  /** An index file (JSON is YAML); the entry's newest version is `name@1.0.0`. */
+  const entry = (id: string, name: string, integrity: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ id, title: id, description: `The ${id} fixture.`, name, kind: 'backend', source: 'npm', category: 'Testing', versions: [{ version: '1.0.0', package: `${name}@1.0.0`, integrity }], ...extra });
 
   before(async () => {
     [npm, oci] = await Promise.all([startVerdaccio(), startRegistry()]);
@@ -64,10 +51,10 @@ describe('catalog build --publish, then presets installed from what it published
     const wrong = `sha512-${Buffer.alloc(64, 9).toString('base64')}`;
     fs.mkdirSync(indexDir, { recursive: true });
     const write = (id: string, text: string) => fs.writeFileSync(path.join(indexDir, `${id}.yaml`), text);
-    write('tiny-upstream', entry('tiny-upstream', '@acme/tiny-upstream', upstream.integrity, ['needsExport: true', 'defaultConfig:', '  tiny:', '    token: ${TINY_TOKEN}']));
+    write('tiny-upstream', entry('tiny-upstream', '@acme/tiny-upstream', upstream.integrity, { needsExport: true, defaultConfig: { tiny: { token: '${TINY_TOKEN}' } } }));
     write('tiny-backend', entry('tiny-backend', '@acme/tiny-backend-dynamic', dynamic.integrity));
-    write('bad-integrity', entry('bad-integrity', '@acme/bad-integrity', wrong, ['needsExport: true']));
-    write('missing-package', entry('missing-package', '@acme/missing-package', wrong, ['needsExport: true']));
+    write('bad-integrity', entry('bad-integrity', '@acme/bad-integrity', wrong, { needsExport: true }));
+    write('missing-package', entry('missing-package', '@acme/missing-package', wrong, { needsExport: true }));
 
     build = await run(
       [

@@ -65,12 +65,6 @@ function workspace(config: string) {
   return { dir, configFile, write };
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<InstallError> {
-  const error = await promise.then(() => undefined, e => e);
-  expect(error).toBeInstanceOf(InstallError);
-  return error as InstallError;
-}
-
 describe('presetsCatalog', () => {
   it("takes a preset's entry from the published catalog, by id, over the index's upstream entry", async () => {
     const ws = workspace('presets: [acme]\npresetsCatalog: published/catalog-index.yaml\n');
@@ -85,21 +79,23 @@ describe('presetsCatalog', () => {
 
   it('still refuses an upstream entry the published catalog lacks, naming the option', async () => {
     const ws = workspace('presets: [both]\npresetsCatalog: published/catalog-index.yaml\n');
-    const error = await errorOf(installPlugins({ configFile: ws.configFile, root: path.join(ws.dir, 'root'), env: { ACME_TOKEN: 't' } }));
-    expect(error.code).toBe('PRESET_NEEDS_EXPORT');
-    expect(error.message).toMatch(/^unexported \(@acme\/unexported@1\.0\.0, preset both\): upstream package, not yet exported/);
-    expect(error.message).toContain('or point presetsCatalog: (--presets-catalog, DEVPORTAL_PRESETS_CATALOG) at a catalog published by devportal catalog build --publish');
+    await expect(installPlugins({ configFile: ws.configFile, root: path.join(ws.dir, 'root'), env: { ACME_TOKEN: 't' } })).rejects.toMatchObject({
+      code: 'PRESET_NEEDS_EXPORT',
+      message: expect.stringMatching(
+        /^unexported \(@acme\/unexported@1\.0\.0, preset both\): upstream package, not yet exported .* or point presetsCatalog: \(--presets-catalog, DEVPORTAL_PRESETS_CATALOG\) at a catalog published by devportal catalog build --publish/,
+      ),
+    });
   });
 
   it('names where the catalog was chosen when it cannot be read', async () => {
     const ws = workspace('presets: [acme]\npresetsCatalog: missing.yaml\n');
-    const error = await errorOf(resolvePluginConfig(ws.configFile, { presets: { env: {} } }));
-    expect(error.code).toBe('PRESETS_CATALOG_UNREADABLE');
-    expect(error.message).toBe(
-      `${ws.configFile}:2:17: presetsCatalog: cannot read the presets catalog: ${path.join(ws.dir, 'missing.yaml')}: cannot read it (ENOENT)`,
+    await expect(resolvePluginConfig(ws.configFile, { presets: { env: {} } })).rejects.toMatchObject({
+      code: 'PRESETS_CATALOG_UNREADABLE',
+      message: `${ws.configFile}:2:17: presetsCatalog: cannot read the presets catalog: ${path.join(ws.dir, 'missing.yaml')}: cannot read it (ENOENT)`,
+    });
+    await expect(resolvePluginConfig(ws.configFile, { presets: { env: { DEVPORTAL_PRESETS_CATALOG: 'nowhere.yaml' } } })).rejects.toThrow(
+      `--presets-catalog or DEVPORTAL_PRESETS_CATALOG: cannot read the presets catalog: ${path.join(ws.dir, 'nowhere.yaml')}: cannot read it (ENOENT)`,
     );
-    const fromEnv = await errorOf(resolvePluginConfig(ws.configFile, { presets: { env: { DEVPORTAL_PRESETS_CATALOG: 'nowhere.yaml' } } }));
-    expect(fromEnv.message).toMatch(/^--presets-catalog or DEVPORTAL_PRESETS_CATALOG: cannot read the presets catalog: .*nowhere\.yaml: cannot read it \(ENOENT\)$/);
   });
 
   it('comes from the option, else DEVPORTAL_PRESETS_CATALOG, else the file', async () => {
@@ -111,17 +107,22 @@ describe('presetsCatalog', () => {
 
   it('is read only when a preset is selected, and only from the top-level file', async () => {
     const ws = workspace('presetsCatalog: missing.yaml\nincludes: [inc.yaml]\n');
-    ws.write('inc.yaml', 'presetsCatalog: published/catalog-index.yaml\nplugins: []\n');
-    const config = await resolvePluginConfig(ws.configFile, { presets: { env: {} } });
-    expect(config.plugins).toEqual([]);
-    expect(config.warnings).toContain(`${path.join(ws.dir, 'inc.yaml')}: 'presetsCatalog' in an included file is ignored; set it in ${ws.configFile}`);
+    const elsewhere = 'presetsCatalog: published/catalog-index.yaml\nplugins: []\n';
+    const layerFile = ws.write('layer.yaml', elsewhere);
+    ws.write('inc.yaml', elsewhere);
+    // missing.yaml is never read: no preset is selected (an included file's presets are ignored too).
+    const { plugins, warnings } = await resolvePluginConfig(ws.configFile, { layerFile, presets: { env: {} } });
+    expect(plugins).toEqual([]);
+    expect(warnings.filter(w => w.includes('presetsCatalog'))).toEqual([
+      `${path.join(ws.dir, 'inc.yaml')}: 'presetsCatalog' in an included file is ignored; set it in ${ws.configFile}`,
+      `${layerFile}: 'presetsCatalog' in the marketplace layer is ignored; set it in ${ws.configFile}`,
+    ]);
   });
 
   it('must be one path or reference, with file:line:col', async () => {
     const ws = workspace('presets: [acme]\npresetsCatalog: [a, b]\n');
-    const error = await errorOf(resolvePluginConfig(ws.configFile, { presets: { env: {} } }));
-    expect(error.message).toBe(
-      `${ws.configFile}:2:17: presetsCatalog must be a path to a published catalog file, an https:// URL or an oci:// catalog index image`,
+    await expect(resolvePluginConfig(ws.configFile, { presets: { env: {} } })).rejects.toThrow(
+      new InstallError(`${ws.configFile}:2:17: presetsCatalog must be a path to a published catalog file, an https:// URL or an oci:// catalog index image`, 'INVALID_CONFIG'),
     );
   });
 });
