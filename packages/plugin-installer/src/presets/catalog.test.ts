@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InstallError } from '../errors';
 import { installPlugins } from '../install';
 import { resolvePluginConfig } from '../config/layers';
+import { listPresets } from './list';
 
 /**
  * `presetsCatalog:`: a preset's entry found in the catalog that
@@ -71,6 +72,12 @@ describe('presetsCatalog', () => {
     const config = await resolvePluginConfig(ws.configFile, { presets: { env: {} } });
     expect(config.plugins.map(p => [p.package, p.integrity, p.pluginConfig, p.preset?.needsExport])).toEqual([
       [`${IMAGE}!acme-exported-dynamic`, undefined, { acme: { token: '${ACME_TOKEN}' } }, false],
+    ]);
+    // `plugins presets` shows what an install takes.
+    const listing = await listPresets(ws.configFile, { env: {} });
+    expect(listing.presets.find(p => p.name === 'both')?.plugins.map(p => [p.package, p.needsExport])).toEqual([
+      [`${IMAGE}!acme-exported-dynamic`, false],
+      ['@acme/unexported@1.0.0', true],
     ]);
     // A new publish is a change of the install's inputs.
     expect(config.files).toContain(path.join(ws.dir, 'published/catalog-index.yaml'));

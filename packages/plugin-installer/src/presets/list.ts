@@ -1,5 +1,6 @@
 import { InstallError } from '../errors';
-import { readPluginConfigFile } from '../config/parse';
+import { readPluginConfigFile, type PluginConfigFile } from '../config/parse';
+import { presetsCatalogChoice, readPresetsCatalog, type PresetsCatalog } from './catalog';
 import { expandPresets, withMissingEnvironment } from './expand';
 import { presetInputs, type PresetOptions } from './inputs';
 import { presetNames } from './read';
@@ -42,14 +43,25 @@ export async function listPresets(
   const errors: string[] = [];
   // What the next install would select; a broken file is the install's to report, not the listing's.
   const selected = new Set(names);
+  let top: PluginConfigFile | undefined;
   try {
-    for (const preset of (await readPluginConfigFile(configFile, { optional: true })).presets) selected.add(preset.name);
+    top = await readPluginConfigFile(configFile, { optional: true });
+    for (const preset of top.presets) selected.add(preset.name);
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
   }
+  // Each preset's plugins as an install would take them: from the presets catalog when it has the entry.
+  let published: PresetsCatalog | undefined;
+  const choice = presetsCatalogChoice(configFile, top ?? {}, options.catalog, env);
+  try {
+    published = choice ? await readPresetsCatalog(choice, env) : undefined;
+  } catch (error) {
+    if (!(error instanceof InstallError)) throw error;
+    errors.push(error.message);
+  }
   for (const name of await presetNames(dir)) {
     try {
-      const [preset] = (await expandPresets([{ name }], dir)).presets;
+      const [preset] = (await expandPresets([{ name }], dir, published)).presets;
       withMissingEnvironment([preset], env);
       presets.push({
         name: preset.name,
