@@ -6,7 +6,7 @@ import type { PluginFailure } from '../apis/failures';
 import { firstLine } from '../messages';
 import { appSharedPackages } from './appShared';
 import { externalRuntimePlugin } from './externalRuntime';
-import { exposedModuleOf, remoteRequest } from './remotes';
+import { exposedModuleOf, remoteRequest, unexposedModuleNote } from './remotes';
 import { getScalprumModule, type HostShared, type ScalprumContainers } from './scalprum';
 
 export type Feature = FrontendFeature | FrontendFeatureLoader;
@@ -80,7 +80,12 @@ export function exportLoader(federation: ModuleFederation | undefined, remote: F
       loading.catch(() => cache.delete(exposed));
     }
     // Module federation remotes may hang named exports off a default object.
-    return pickExport(await loading, module, importName, { orOnDefault: true });
+    try {
+      return pickExport(await loading, module, importName, { orOnDefault: true });
+    } catch (error) {
+      const note = unexposedModuleNote(remote, module);
+      throw note ? new Error(`${(error as Error).message}: ${note}`) : error;
+    }
   };
 }
 

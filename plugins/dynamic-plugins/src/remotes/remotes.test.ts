@@ -1,4 +1,4 @@
-import { fetchRemotes, incompatibleSingletons, remoteRequest } from './remotes';
+import { exposedModuleOf, fetchRemotes, incompatibleSingletons, remoteRequest, unexposedModuleNote } from './remotes';
 
 const host = {
   react: { version: '18.3.1', shareConfig: { singleton: true } },
@@ -18,6 +18,20 @@ describe('remotes', () => {
     expect(remoteRequest('my_plugin', '.')).toBe('my_plugin');
     expect(remoteRequest('my_plugin', './alpha')).toBe('my_plugin/alpha');
     expect(remoteRequest('my_plugin', 'PluginRoot')).toBe('my_plugin/PluginRoot');
+  });
+
+  it("resolves RHDH's Scalprum module names to the entry points a build exposes, and says when one is missing", () => {
+    const withLegacy = { exposedModules: ['.', './alpha', './legacy'] };
+    expect(exposedModuleOf(withLegacy, 'PluginRoot')).toBe('.');
+    expect(exposedModuleOf(withLegacy, 'Legacy')).toBe('./legacy');
+    expect(exposedModuleOf(withLegacy, 'Alpha')).toBe('./alpha');
+    expect(exposedModuleOf(withLegacy, './alpha')).toBe('./alpha');
+    expect(unexposedModuleNote(withLegacy, 'Legacy')).toBeUndefined();
+    // Adoption Insights exported for DevPortal: Backstage's build exposes only `.`.
+    const rootOnly = { exposedModules: ['.'] };
+    expect(exposedModuleOf(rootOnly, 'Legacy')).toBe('.');
+    expect(unexposedModuleNote(rootOnly, 'PluginRoot')).toBeUndefined();
+    expect(unexposedModuleNote(rootOnly, 'Legacy')).toBe('this build exposes no module Legacy (it exposes .), so it was looked for in .');
   });
 
   it('lists remotes from the backend and drops malformed entries', async () => {

@@ -54,7 +54,27 @@ export function remoteRequest(remoteName: string, exposed: string): string {
   return sub ? `${remoteName}/${sub}` : remoteName;
 }
 
-/** The exposed module a wiring `module` names (RHDH's default `PluginRoot` is the package entry `.`). */
+/**
+ * The exposed module a wiring `module` names. RHDH's names are its Scalprum
+ * build's (`PluginRoot`, `Alpha`, `Legacy`, from the package's
+ * `scalprum.exposedModules`), which stand for the package's entry points:
+ * `PluginRoot` is `.`, the others its subpath exports (`Legacy` →
+ * `./legacy`). A module the remote does not expose falls back to `.`, where
+ * many packages also export what their other entry points do.
+ */
 export function exposedModuleOf(remote: Pick<FrontendRemote, 'exposedModules'>, module: string): string {
-  return [module, `./${module}`].find(m => remote.exposedModules.includes(m)) ?? '.';
+  const subpath = `./${module.charAt(0).toLowerCase()}${module.slice(1)}`;
+  return [module, `./${module}`, subpath].find(m => remote.exposedModules.includes(m)) ?? '.';
+}
+
+/**
+ * Why an export was looked for in `.` instead of the module the wiring names:
+ * added to "has no export" so the reason says that this build lacks the
+ * module (for RHDH's `Legacy`, a package exported for DevPortal exposes only
+ * the entry points whose default export is a frontend feature), rather than
+ * that the module lacks the export.
+ */
+export function unexposedModuleNote(remote: Pick<FrontendRemote, 'exposedModules'>, module: string): string | undefined {
+  if (module === 'PluginRoot' || exposedModuleOf(remote, module) !== '.' || module === '.' || module === './') return undefined;
+  return `this build exposes no module ${module} (it exposes ${remote.exposedModules.join(', ')}), so it was looked for in .`;
 }
