@@ -14,13 +14,8 @@ import { listPresets } from './list';
  */
 const IMAGE = `oci://registry.example/devportal/catalog@sha256:${'c'.repeat(64)}`;
 
-function workspace(config: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-presets-catalog-'));
-  const write = (name: string, text: string) => {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-    return path.join(dir, name);
-  };
+/** A portal folder: an index of two upstream entries, two presets, a published catalog with one of them, and `files`. */
+function workspace(config: string, files: Record<string, string> = {}) {
   const upstream = (id: string) =>
     [
       `id: ${id}`,
@@ -39,14 +34,14 @@ function workspace(config: string) {
       '  acme: { token: "${ACME_TOKEN}" }',
       '',
     ].join('\n');
-  write('marketplace/index/exported.yaml', upstream('exported'));
-  write('marketplace/index/unexported.yaml', upstream('unexported'));
-  write('marketplace/presets/acme.yaml', 'name: acme\ntitle: Acme\ndescription: Acme.\nplugins:\n  - entry: exported\n');
-  write('marketplace/presets/both.yaml', 'name: both\ntitle: Both\ndescription: Both.\nplugins:\n  - entry: exported\n  - entry: unexported\n');
-  // As `catalog build --publish` writes it (packages/cli/src/catalog/publish.ts).
-  write(
-    'published/catalog-index.yaml',
-    [
+  const all: Record<string, string> = {
+    'dynamic-plugins.yaml': config,
+    'marketplace/index/exported.yaml': upstream('exported'),
+    'marketplace/index/unexported.yaml': upstream('unexported'),
+    'marketplace/presets/acme.yaml': 'name: acme\ntitle: Acme\ndescription: Acme.\nplugins:\n  - entry: exported\n',
+    'marketplace/presets/both.yaml': 'name: both\ntitle: Both\ndescription: Both.\nplugins:\n  - entry: exported\n  - entry: unexported\n',
+    // As `catalog build --publish` writes it (packages/cli/src/catalog/publish.ts).
+    'published/catalog-index.yaml': [
       '- id: exported',
       '  title: exported',
       '  description: An upstream backend module.',
@@ -61,9 +56,14 @@ function workspace(config: string) {
       '    acme: { token: "${ACME_TOKEN}" }',
       '',
     ].join('\n'),
-  );
-  const configFile = write('dynamic-plugins.yaml', config);
-  return { dir, configFile, write };
+    ...files,
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-presets-catalog-'));
+  for (const [name, text] of Object.entries(all)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return { dir, configFile: path.join(dir, 'dynamic-plugins.yaml') };
 }
 
 describe('presetsCatalog', () => {
@@ -113,10 +113,9 @@ describe('presetsCatalog', () => {
   });
 
   it('is read only when a preset is selected, and only from the top-level file', async () => {
-    const ws = workspace('presetsCatalog: missing.yaml\nincludes: [inc.yaml]\n');
     const elsewhere = 'presetsCatalog: published/catalog-index.yaml\nplugins: []\n';
-    const layerFile = ws.write('layer.yaml', elsewhere);
-    ws.write('inc.yaml', elsewhere);
+    const ws = workspace('presetsCatalog: missing.yaml\nincludes: [inc.yaml]\n', { 'inc.yaml': elsewhere, 'layer.yaml': elsewhere });
+    const layerFile = path.join(ws.dir, 'layer.yaml');
     // missing.yaml is never read: no preset is selected (an included file's presets are ignored too).
     const { plugins, warnings } = await resolvePluginConfig(ws.configFile, { layerFile, presets: { env: {} } });
     expect(plugins).toEqual([]);
