@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../support/backend.ts';
 import { run, Workspace } from '../support/installer.ts';
 import { publishBackendPlugin } from '../support/liveFixtures.ts';
+import { freePort } from '../support/ports.ts';
 import { startRegistry, type StartedRegistry } from '../support/registry.ts';
 import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
 
@@ -155,5 +156,18 @@ describe('catalog build --publish, then presets installed from what it published
     const broken = await portal(`presets: [broken]\npresetsCatalog: ${publishedIndex}\nplugins: []\n`).install([], env);
     assert.equal(broken.code, 1);
     assert.match(broken.json.error.message, /^bad-integrity \(@acme\/bad-integrity@1\.0\.0, preset broken\): upstream package, not yet exported/);
+  });
+
+  it('devportal-cli run --presets-catalog (what ./devportal start --presets-catalog runs) reaches the installer, relative to the current folder', async () => {
+    const ws = portal('presets: [tiny]\nplugins: []\n');
+    const port = await freePort();
+    const started = await run(
+      ['run', '--plugins-config', 'dynamic-plugins.yaml', '--root', ws.root, '--backend', path.join(ws.dir, 'no-backend'), '--port', String(port), '--presets-catalog', 'gone/catalog-index.yaml'],
+      { cwd: ws.dir, env },
+    );
+    assert.equal(started.code, 1);
+    const missing = path.join(ws.dir, 'gone/catalog-index.yaml');
+    assert.match(started.stderr, new RegExp(`^devportal: error: --presets-catalog or DEVPORTAL_PRESETS_CATALOG: cannot read the presets catalog: ${missing.replace(/[.]/g, '\\.')}: cannot read it \\(ENOENT\\)$`, 'm'));
+    assert.doesNotMatch(started.stderr, /starting on/);
   });
 });
