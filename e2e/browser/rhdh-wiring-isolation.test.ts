@@ -21,6 +21,13 @@ const fixtures = process.env.DEVPORTAL_THIRD_PARTY_DIR ?? path.join(repoRoot, '.
 const githubActions = path.join(fixtures, 'exported-frontend', 'backstage-community-plugin-github-actions-dynamic');
 const techRadar = path.join(fixtures, 'exported-frontend', 'backstage-community-plugin-tech-radar-dynamic');
 
+/** Names an icon, a page and a card GitHub Actions does not export; the icon is shown by a sidebar item. */
+const BROKEN_WIRING = {
+  appIcons: [{ name: 'brokenIcon', importName: 'NoSuchIcon' }],
+  dynamicRoutes: [{ path: '/broken-wiring', importName: 'NoSuchPage', menuItem: { icon: 'brokenIcon', text: 'Broken Wiring' } }],
+  mountPoints: [{ mountPoint: 'entity.page.overview/cards', importName: 'NoSuchCard' }],
+};
+
 describe('a plugin whose wiring names exports its module lacks, next to good plugins, in a browser', () => {
   let backend: StartedBackend;
   let browser: Browser;
@@ -34,24 +41,7 @@ describe('a plugin whose wiring names exports its module lacks, next to good plu
     const config = {
       includes: ['bundled.yaml'],
       plugins: [
-        {
-          package: githubActions,
-          pluginConfig: {
-            dynamicPlugins: {
-              frontend: {
-                'backstage-community.plugin-github-actions': {
-                  // An icon the module does not export, shown by a sidebar item.
-                  appIcons: [{ name: 'brokenIcon', importName: 'NoSuchIcon' }],
-                  dynamicRoutes: [
-                    { path: '/broken-wiring', importName: 'NoSuchPage', menuItem: { icon: 'brokenIcon', text: 'Broken Wiring' } },
-                  ],
-                  // A card the module does not export either.
-                  mountPoints: [{ mountPoint: 'entity.page.overview/cards', importName: 'NoSuchCard' }],
-                },
-              },
-            },
-          },
-        },
+        { package: githubActions, pluginConfig: { dynamicPlugins: { frontend: { 'backstage-community.plugin-github-actions': BROKEN_WIRING } } } },
         { package: techRadar },
       ],
     };
