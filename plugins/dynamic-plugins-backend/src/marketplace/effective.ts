@@ -19,8 +19,13 @@ export interface LayeredPlugin extends EffectivePlugin {
  * will (the installer's own resolver, reading a temporary copy of the layer),
  * so what the page shows and what an apply installs cannot disagree.
  */
-export async function layeredPlugins(baseFile: string, layer: KeyedLayerEntry[]): Promise<LayeredPlugin[]> {
-  const base = await resolvePluginConfig(baseFile);
+export async function layeredPlugins(
+  baseFile: string,
+  layer: KeyedLayerEntry[],
+  /** The base file as resolvePluginConfig read it, when the caller has it (an apply layers two layers over one base). */
+  resolvedBase?: Awaited<ReturnType<typeof resolvePluginConfig>>,
+): Promise<LayeredPlugin[]> {
+  const base = resolvedBase ?? (await resolvePluginConfig(baseFile));
   const baseByKey = new Map(base.plugins.map(p => [p.key, p]));
   const inLayer = new Set(layer.map(entry => entry.key));
   const effective = layer.length === 0 ? base : await withLayerFile(layer, layerFile => resolvePluginConfig(baseFile, { layerFile }));

@@ -19,7 +19,7 @@ import {
   type KeyedLayerEntry,
   type StoredGeneration,
 } from '@devportal/plugin-dynamic-plugins-node';
-import { pinPackage, pluginKeyOf } from '@devportal/plugin-installer';
+import { pinPackage, pluginKeyOf, resolvePluginConfig } from '@devportal/plugin-installer';
 import { backendSnapshot } from './backendSnapshot';
 import { layeredPlugins } from './effective';
 import { runInstaller } from './installRunner';
@@ -36,6 +36,13 @@ export interface MarketplaceDeps {
   publish?(progress: ApplyProgress): Promise<void>;
   /** Asks the supervisor for a new backend generation on the installed root. */
   requestGeneration(generation: number): void;
+  /**
+   * An install for `generation` begins: the supervisor may start a held
+   * backend now, so that its module loading overlaps the install.
+   */
+  prepareGeneration?(generation: number): void;
+  /** The install for `generation` failed or needs no new backend: the held one may go. */
+  abandonGeneration?(generation: number): void;
   /** This replica's name (stable across its generations and restarts): the apply lock's holder. */
   holder: string;
 }
@@ -126,14 +133,20 @@ export class Marketplace {
    * apply runs (on any replica).
    */
   async apply(author: string): Promise<number> {
+    this.refuseWhileMoving();
     const changes = await this.deps.store.listChanges();
     if (changes.length === 0) throw new InputError('there are no staged changes to apply');
+    // Everything until the installer starts is on the path to serving, and
+    // on a busy backend every step waits its turn: the layer is read once,
+    // and the base file resolved once for both sides of the diff.
     const before = await this.currentLayer();
-    const base = new Map((await this.effective()).filter(p => p.base).map(p => [p.key, p.base!]));
+    const resolvedBase = await resolvePluginConfig(this.deps.settings.baseConfig);
+    const beforeEffective = await layeredPlugins(this.deps.settings.baseConfig, before, resolvedBase);
+    const base = new Map(beforeEffective.filter(p => p.base).map(p => [p.key, p.base!]));
     let layer = before;
     for (const change of changes) layer = applyChange(layer, change, base.get(change.key));
-    const generation = await this.begin({ author, layer, before });
-    void this.run(generation, changes.map(c => c.id));
+    const generation = await this.begin({ author, layer, beforeEffective, resolvedBase });
+    void this.carryOut(generation, { own: true, changeIds: changes.map(c => c.id) });
     return generation.id;
   }
 
@@ -144,14 +157,34 @@ export class Marketplace {
     if (target.state === 'failed' || target.state === 'applying') {
       throw new InputError(`generation ${id} ${target.state === 'failed' ? 'failed' : 'is still applying'}; roll back to one that served`);
     }
-    const generation = await this.begin({ author, layer: target.layer, before: await this.currentLayer(), rollbackOf: id });
-    void this.run(generation, []);
+    this.refuseWhileMoving();
+    const resolvedBase = await resolvePluginConfig(this.deps.settings.baseConfig);
+    const beforeEffective = await layeredPlugins(this.deps.settings.baseConfig, await this.currentLayer(), resolvedBase);
+    const generation = await this.begin({ author, layer: target.layer, beforeEffective, resolvedBase, rollbackOf: id });
+    void this.carryOut(generation, { own: true, changeIds: [] });
     return generation.id;
   }
 
-  private async begin(input: { author: string; layer: KeyedLayerEntry[]; before: KeyedLayerEntry[]; rollbackOf?: number }) {
-    const baseFile = this.deps.settings.baseConfig;
-    const diff = diffEffective(await layeredPlugins(baseFile, input.before), await layeredPlugins(baseFile, input.layer));
+  /**
+   * This replica is installing or starting a generation (its own apply, or
+   * one it follows): a second install here would overwrite the root it is
+   * moving to. The database lock covers applies on other replicas.
+   */
+  private refuseWhileMoving() {
+    if (this.target) {
+      throw new ConflictError(`this replica is moving to generation ${this.target.id}; apply again once it serves (the History tab shows the replicas)`);
+    }
+  }
+
+  private async begin(input: {
+    author: string;
+    layer: KeyedLayerEntry[];
+    beforeEffective: Awaited<ReturnType<typeof layeredPlugins>>;
+    resolvedBase: Awaited<ReturnType<typeof resolvePluginConfig>>;
+    rollbackOf?: number;
+  }) {
+    const diff = diffEffective(input.beforeEffective, await layeredPlugins(this.deps.settings.baseConfig, input.layer, input.resolvedBase));
+    this.refuseWhileMoving();
     try {
       return await this.deps.store.beginGeneration({
         author: input.author,
@@ -167,49 +200,47 @@ export class Marketplace {
     }
   }
 
-  /** The installer in a child process; then the new plugins serve, or the failure is recorded. */
-  private async run(generation: StoredGeneration, changeIds: number[]): Promise<void> {
+  /**
+   * Installs `generation` into this replica's root in a child process, then
+   * makes it take effect, or records why not. `own`: this replica's apply
+   * (its progress, outcome and the staged changes it consumed are recorded
+   * in the generation); otherwise a replica following a generation that
+   * serves elsewhere, whose failure is this replica's alone (it keeps
+   * serving what it had and reports why).
+   */
+  private async carryOut(generation: StoredGeneration, purpose: { own: true; changeIds: number[] } | { own: false }): Promise<void> {
     const { store, logger } = this.deps;
-    this.target = { id: generation.id, previous: this.served, recordOnFailure: true };
+    this.target = { id: generation.id, previous: this.served, recordOnFailure: purpose.own };
+    this.deps.prepareGeneration?.(generation.id);
     try {
-      await this.report(generation.id, 'resolve');
+      if (purpose.own) void this.report(generation.id, 'resolve');
       const before = backendSnapshot(this.deps.root);
-      const result = await this.install(generation, stage => {
-        void store.setStage(generation.id, stage);
-        void this.report(generation.id, stage);
-      });
+      const result = await this.install(
+        generation,
+        purpose.own
+          ? stage => {
+              void store.setStage(generation.id, stage);
+              void this.report(generation.id, stage);
+            }
+          : () => {},
+      );
       if (!result.ok) {
         await this.failed(generation.id, result.reason!, false);
         return;
       }
-      await store.removeChanges(changeIds);
-      await this.takeEffect(generation.id, before);
+      await this.takeEffect(generation.id, before, purpose.own ? purpose.changeIds : []);
     } catch (error) {
-      const reason = `the apply failed: ${(error as Error).message}`;
+      const message = (error as Error).message;
+      const reason = purpose.own ? `the apply failed: ${message}` : `following generation ${generation.id} failed: ${message}`;
       logger.error(`Generation ${generation.id}: ${reason}`);
       await this.failed(generation.id, reason, false).catch(() => {});
     }
   }
 
-  /**
-   * A replica following a generation that serves elsewhere: the same install
-   * into its own root, the same switch; a failure is this replica's (it keeps
-   * serving what it had and reports why), not the generation's.
-   */
+  /** A replica following a generation that serves elsewhere (ReplicaSync); nothing when it is moving already. */
   async follow(generation: StoredGeneration): Promise<void> {
     if (this.target) return;
-    this.target = { id: generation.id, previous: this.served, recordOnFailure: false };
-    try {
-      const before = backendSnapshot(this.deps.root);
-      const result = await this.install(generation, () => {});
-      if (!result.ok) {
-        await this.failed(generation.id, result.reason!, false);
-        return;
-      }
-      await this.takeEffect(generation.id, before);
-    } catch (error) {
-      await this.failed(generation.id, `following generation ${generation.id} failed: ${(error as Error).message}`, false).catch(() => {});
-    }
+    await this.carryOut(generation, { own: false });
   }
 
   /**
@@ -244,10 +275,13 @@ export class Marketplace {
    * new backend generation is asked for; it marks the generation serving
    * once the supervisor has switched to it.
    */
-  private async takeEffect(id: number, before: string): Promise<void> {
+  private async takeEffect(id: number, before: string, changeIds: number[]): Promise<void> {
     const { store, settings, logger } = this.deps;
+    const own = this.target?.recordOnFailure === true;
     if (backendSnapshot(this.deps.root) === before) {
-      if (this.target?.recordOnFailure) await store.serveGeneration(id);
+      this.deps.abandonGeneration?.(id);
+      await store.removeChanges(changeIds);
+      if (own) await store.serveGeneration(id);
       this.served = id;
       this.target = undefined;
       this.lastError = undefined;
@@ -255,16 +289,23 @@ export class Marketplace {
       await this.report(id, 'healthy', 'serving', 'Frontend plugins only: served by the running backend, no new backend generation was needed.');
       return;
     }
-    if (this.target?.recordOnFailure) await store.setStage(id, 'start');
-    await this.report(id, 'start');
+    // Before the ask: from now on a start installs this generation, and the
+    // new backend finds it installed when it marks it serving.
+    if (own) await store.setStage(id, 'start');
     if (!settings.restart) {
       // Without a supervisor the next start serves it; say so rather than pretend.
+      this.deps.abandonGeneration?.(id);
       this.target = undefined;
+      await store.removeChanges(changeIds);
+      await this.report(id, 'start');
       logger.info(`Generation ${id} is installed; it serves after the next restart (dynamicPlugins.marketplace.restart is false)`);
       return;
     }
     logger.info(`Generation ${id} is installed; starting a backend generation to serve it`);
     this.deps.requestGeneration(id);
+    // The rest is bookkeeping, off the new backend's path to serving.
+    await store.removeChanges(changeIds);
+    await this.report(id, 'start');
   }
 
   /**
@@ -277,6 +318,7 @@ export class Marketplace {
     const target = this.target;
     if (!target || target.id !== id) return;
     const { store, logger } = this.deps;
+    this.deps.abandonGeneration?.(id);
     logger.warn(`Generation ${id} failed here; generation ${target.previous ?? '(base file)'} keeps serving: ${reason}`);
     // The root first, the record second: the apply lock is held until the
     // root matches what serves again, so no other apply starts from a root
