@@ -5,6 +5,7 @@
  * (see docs/architecture.md); everything here is compiled in.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { startWhenReleased } from './holdStart';
 import { drainingRootHttpRouter } from './shutdown';
 import { prepareSqliteForSharing } from './sqliteSharing';
 
@@ -78,7 +79,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-backend.start().catch(error => {
+// A backend started ahead of need waits here for the supervisor (holdStart.ts).
+startWhenReleased(() => backend.start()).catch(error => {
   // Backstage logs a failed start but leaves the process running, unready;
   // exit so that ./devportal, systemd or Kubernetes see the failure.
   process.stderr.write(`DevPortal backend failed to start: ${error?.message ?? error}\n`);

@@ -18,8 +18,25 @@ export const SUPERVISOR_IPC_ENV = 'DEVPORTAL_SUPERVISOR_IPC';
  */
 export const REPLICA_ID_ENV = 'DEVPORTAL_REPLICA_ID';
 
+/**
+ * Set to `1` in the environment of a backend the supervisor starts ahead of
+ * need (a **held** backend): it loads its modules, then waits for
+ * `devportal:start` before it reads its config and starts its plugins.
+ * Module loading is a good part of a backend's start, and it then overlaps
+ * the install instead of following it.
+ */
+export const HOLD_START_ENV = 'DEVPORTAL_HOLD_START';
+
 /** Backend → supervisor. */
 export type BackendToSupervisor =
+  /**
+   * An install for `generation` began here (an apply, or a replica following
+   * one): start a held backend now, so that only its plugins' start is left
+   * once the install is done. Sending it is optional.
+   */
+  | { type: 'devportal:prepare-generation'; generation: number }
+  /** The install for `generation` failed or changed no backend plugin: the held backend is not needed. */
+  | { type: 'devportal:generation-abandoned'; generation: number }
   /** The root holds generation `generation`'s plugins: start a backend on it, switch when it is ready. */
   | { type: 'devportal:new-generation'; generation: number }
   /**
@@ -34,18 +51,31 @@ export type SupervisorToBackend =
   /** To the generation still serving: the one it asked for did not take over. */
   | { type: 'devportal:generation-failed'; generation: number; reason: string }
   /** To a new backend: traffic is switched to it. */
-  | { type: 'devportal:serving' };
+  | { type: 'devportal:serving' }
+  /**
+   * To a held backend (HOLD_START_ENV): start now, with these config files
+   * after the ones on its command line (the root's plugin config may have
+   * appeared during the install).
+   */
+  | { type: 'devportal:start'; configs: string[] };
 
 export function isBackendToSupervisor(message: unknown): message is BackendToSupervisor {
   const type = (message as { type?: unknown } | null)?.type;
   return (
     typeof (message as { generation?: unknown })?.generation === 'number' &&
-    (type === 'devportal:new-generation' || type === 'devportal:generation-verdict')
+    (type === 'devportal:new-generation' ||
+      type === 'devportal:generation-verdict' ||
+      type === 'devportal:prepare-generation' ||
+      type === 'devportal:generation-abandoned')
   );
 }
 
 export function isSupervisorToBackend(message: unknown): message is SupervisorToBackend {
   const type = (message as { type?: unknown } | null)?.type;
+  if (type === 'devportal:start') {
+    const configs = (message as { configs?: unknown }).configs;
+    return Array.isArray(configs) && configs.every(file => typeof file === 'string');
+  }
   return type === 'devportal:serving' || (type === 'devportal:generation-failed' && typeof (message as { generation?: unknown }).generation === 'number');
 }
 

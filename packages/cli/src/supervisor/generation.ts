@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import {
+  HOLD_START_ENV,
   isBackendToSupervisor,
   SUPERVISOR_IPC_ENV,
   type BackendToSupervisor,
@@ -23,8 +24,11 @@ export class BackendGeneration {
   private generationRequest: number | undefined;
   private readonly listeners = new Set<(message: BackendToSupervisor) => void>();
 
-  private constructor(argv: string[], env: NodeJS.ProcessEnv, readonly number: number, port: number) {
+  private held: boolean;
+
+  private constructor(argv: string[], env: NodeJS.ProcessEnv, readonly number: number, port: number, hold: boolean) {
     this.upstream = { name: `backend ${number}`, port };
+    this.held = hold;
     this.child = spawn(argv[0], argv.slice(1), {
       env: {
         ...env,
@@ -32,6 +36,7 @@ export class BackendGeneration {
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_listen_host: '127.0.0.1',
         [SUPERVISOR_IPC_ENV]: '1',
+        ...(hold ? { [HOLD_START_ENV]: '1' } : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
@@ -49,8 +54,24 @@ export class BackendGeneration {
     });
   }
 
-  static async start(argv: string[], env: NodeJS.ProcessEnv, number: number): Promise<BackendGeneration> {
-    return new BackendGeneration(argv, env, number, await freeLoopbackPort());
+  /**
+   * `hold`: the backend loads its modules and then waits for `release`
+   * before it reads its config and starts its plugins (HOLD_START_ENV).
+   */
+  static async start(argv: string[], env: NodeJS.ProcessEnv, number: number, options: { hold?: boolean } = {}): Promise<BackendGeneration> {
+    return new BackendGeneration(argv, env, number, await freeLoopbackPort(), options.hold === true);
+  }
+
+  /** Whether it was started held and not yet released. */
+  get waiting(): boolean {
+    return this.held && this.running;
+  }
+
+  /** Lets a held backend start, with `configs` after the config files on its command line. */
+  release(configs: string[]): void {
+    if (!this.held) return;
+    this.held = false;
+    this.send({ type: 'devportal:start', configs });
   }
 
   get alive(): boolean {

@@ -47,7 +47,20 @@ fs.writeFileSync(counter, String(n + 1));
 const script = JSON.parse(fs.readFileSync(path.join(dir, 'script.json'), 'utf8'));
 const step = script[Math.min(n, script.length - 1)];
 const record = line => fs.appendFileSync(path.join(dir, 'calls.log'), line + '\\n');
-record('backend ' + JSON.stringify({ pid: process.pid, nodeEnv: process.env.NODE_ENV, args: process.argv.slice(2), step }));
+const held = process.env.DEVPORTAL_HOLD_START === '1';
+record('backend ' + JSON.stringify({ pid: process.pid, nodeEnv: process.env.NODE_ENV, args: process.argv.slice(2), step, held }));
+// Started ahead of need: waits for the supervisor's start message, as packages/backend's holdStart does.
+if (held) {
+  const onMessage = message => {
+    if (message.type !== 'devportal:start') return;
+    process.off('message', onMessage);
+    record('released ' + JSON.stringify(message.configs));
+    main();
+  };
+  process.on('message', onMessage);
+  process.once('SIGTERM', () => { record('held backend got SIGTERM'); process.exit(0); });
+} else main();
+function main() {
 if (step === 'restart') process.exit(75);
 // An apply whose next install fails (a registry went away meanwhile).
 if (step === 'restart, installer breaks') { fs.writeFileSync(path.join(dir, 'installer-fails'), ''); process.exit(75); }
@@ -74,12 +87,22 @@ if (process.send) {
 }
 // An admin applying from the marketplace: this backend asks for a new generation beside it.
 if (step === 'serve, then new generation') setTimeout(() => process.send({ type: 'devportal:new-generation', generation: 7 }), 300);
+// The same, saying first that an install began; then an install that needs no new backend.
+if (step === 'serve, prepare, then new generation') {
+  setTimeout(() => process.send({ type: 'devportal:prepare-generation', generation: 7 }), 200);
+  setTimeout(() => process.send({ type: 'devportal:new-generation', generation: 7 }), 1200);
+}
+if (step === 'serve, prepare, then abandon') {
+  setTimeout(() => process.send({ type: 'devportal:prepare-generation', generation: 7 }), 200);
+  setTimeout(() => process.send({ type: 'devportal:generation-abandoned', generation: 7 }), 1200);
+}
 // A plugin route that throws outside the request (a timer): the process dies.
 if (step === 'serve, then crash') setTimeout(() => { throw new Error('route crashed'); }, 500);
 // An admin applying again and again: each backend serves before it asks.
 if (step === 'serve, then restart') setTimeout(() => process.exit(75), 800);
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => { record('backend got ' + signal); server.close(); process.exit(0); });
+}
 }
 `;
 
@@ -340,6 +363,38 @@ describe('supervise', () => {
       expect([...traffic.results.pids].sort()).toEqual([first.pid, second.pid].sort());
       expect(h.calls().filter(l => l.startsWith('plugins install'))).toHaveLength(1);
       await until('the serving message after probation', () => h.messages().includes(`${second.pid} {"type":"devportal:serving"}`));
+      h.signals.emit('SIGTERM');
+      await expect(done).resolves.toBe(0);
+    });
+
+    it('starts a held backend when an install begins and releases it, with the config files of that moment, for the new generation', async () => {
+      const h = await harness(['serve, prepare, then new generation', 'serve'], { probationMs: 300 });
+      const done = supervise(h.options);
+      await until('the held backend', () => backendRuns(h).length === 2);
+      const [first, second] = backendRuns(h);
+      expect(first.held).toBe(false);
+      expect(second.held).toBe(true);
+      // Held: nothing served by it, no config files sent yet.
+      expect(h.calls().some(l => l.startsWith('released'))).toBe(false);
+      await until('the switch', () => h.lines.some(l => l.includes('generation 7 serves')));
+      // The installer wrote the root's plugin config before the first start: it is on the held backend's command line already, and sent again in order.
+      const released = JSON.parse(h.calls().find(l => l.startsWith('released '))!.slice('released '.length));
+      expect(released).toEqual([...h.options.configs, path.join(h.root, 'app-config.dynamic-plugins.yaml')]);
+      // The held backend became the generation: no third backend.
+      await until('the serving message after probation', () => h.messages().includes(`${second.pid} {"type":"devportal:serving"}`));
+      expect(backendRuns(h)).toHaveLength(2);
+      h.signals.emit('SIGTERM');
+      await expect(done).resolves.toBe(0);
+    });
+
+    it('stops the held backend when the install needs none (failed, or frontend plugins only), and keeps serving', async () => {
+      const h = await harness(['serve, prepare, then abandon', 'serve'], { probationMs: 300 });
+      const done = supervise(h.options);
+      await until('the held backend to stop', () => h.calls().includes('held backend got SIGTERM'));
+      const res = await fetch(`http://127.0.0.1:${h.options.port}/who`);
+      expect((await res.json()).pid).toBe(backendRuns(h)[0].pid);
+      expect(backendRuns(h)).toHaveLength(2);
+      expect(h.lines.some(l => l.includes('generation 7'))).toBe(false);
       h.signals.emit('SIGTERM');
       await expect(done).resolves.toBe(0);
     });

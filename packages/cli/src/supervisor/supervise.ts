@@ -12,6 +12,12 @@ import { BackendGeneration } from './generation';
 /** The file the installer writes into the root: each plugin's `pluginConfig`. */
 export const DYNAMIC_PLUGINS_APP_CONFIG = 'app-config.dynamic-plugins.yaml';
 
+/**
+ * How often a new generation's readiness is polled: a second of it is a
+ * second more before the switch, and the probe is one loopback request.
+ */
+const GENERATION_READINESS_INTERVAL_MS = 200;
+
 /** Exit statuses of a backend that stopped because it was asked to (0, SIGINT, SIGTERM). */
 const CLEAN_EXITS = [0, 130, 143];
 
@@ -128,12 +134,51 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   }
   const backendEnv = { ...env, [REPLICA_ID_ENV]: env[REPLICA_ID_ENV] ?? `${os.hostname()}:${options.port}` };
   let started = 0;
-  const startBackend = async () => {
+  const startBackend = async (hold = false) => {
     const configArgs = backendConfigs(options).flatMap(file => ['--config', file]);
-    const backend = await BackendGeneration.start([...options.backend, ...configArgs], backendEnv, ++started);
+    const backend = await BackendGeneration.start([...options.backend, ...configArgs], backendEnv, ++started, { hold });
     backends.add(backend);
     void backend.exited.then(() => backends.delete(backend));
+    backend.onMessage(message => {
+      if (message.type === 'devportal:prepare-generation') prepare();
+      if (message.type === 'devportal:generation-abandoned') void dropHeld();
+    });
     return backend;
+  };
+
+  /**
+   * A backend started held while an install runs (HOLD_START_ENV): by the
+   * time the install asks for a new generation, its modules are loaded. At
+   * most one; one never used within the install timeout is stopped. Set
+   * before the start's first await, so that two prepares make one.
+   */
+  let held: { backend: Promise<BackendGeneration>; timer: NodeJS.Timeout } | undefined;
+  const prepare = () => {
+    if (stopSignal || held) return;
+    const timer = setTimeout(() => void dropHeld(), options.installTimeoutMs);
+    timer.unref();
+    held = { backend: startBackend(true), timer };
+  };
+  const dropHeld = async () => {
+    const dropped = held;
+    held = undefined;
+    if (!dropped) return;
+    clearTimeout(dropped.timer);
+    await (await dropped.backend).stop(5_000);
+  };
+  /** The held backend, released with this round's config files; or a new one. */
+  const nextBackend = async () => {
+    const taken = held;
+    held = undefined;
+    if (!taken) return startBackend();
+    clearTimeout(taken.timer);
+    const backend = await taken.backend;
+    if (backend.waiting) {
+      backend.release(backendConfigs(options));
+      return backend;
+    }
+    await backend.stop(5_000);
+    return startBackend();
   };
 
   /**
@@ -145,8 +190,8 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
    */
   const handover = async (old: BackendGeneration, generation: number): Promise<BackendGeneration | undefined> => {
     log(`starting a new backend for generation ${generation} beside the serving one`);
-    const candidate = await startBackend();
-    const outcome = await readyAndHealthy(candidate, options.generationTimeoutMs ?? 120_000, options.readinessIntervalMs);
+    const candidate = await nextBackend();
+    const outcome = await readyAndHealthy(candidate, options.generationTimeoutMs ?? 120_000, options.readinessIntervalMs ?? GENERATION_READINESS_INTERVAL_MS);
     if (outcome.ok && !stopSignal) {
       await warmUpSignals(candidate.upstream.port);
       door.switchTo(candidate.upstream);
@@ -249,6 +294,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
         log(`DevPortal is ready: http://localhost:${options.port}`);
       }
       const { status, served } = await serve(backend, ready);
+      await dropHeld();
 
       if (status === RESTART_EXIT_CODE && !stopSignal) {
         const now = Date.now();
@@ -341,34 +387,55 @@ function backendConfigs(options: SuperviseOptions): string[] {
  * unanswered (`@backstage/plugin-signals-backend`, its upgrade middleware).
  * Every page reconnecting after a switch would race to be that one; the
  * supervisor is it instead, before any client is sent to the new backend.
+ * Then it probes until an upgrade is answered, which shows the handler is
+ * in place: usually a few milliseconds, and no fixed wait on the switch.
  */
-function warmUpSignals(port: number): Promise<void> {
-  return new Promise(resolve => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path: '/api/signals',
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': crypto.randomBytes(16).toString('base64'),
-      },
-    });
-    const done = () => {
+async function warmUpSignals(port: number): Promise<void> {
+  const first = upgradeRequest(port, 2_000);
+  const deadline = Date.now() + 2_000;
+  try {
+    while (Date.now() < deadline) {
+      if (await upgradeRequest(port, 250).answered) return;
+      await delay(50);
+    }
+  } finally {
+    first.abort();
+  }
+}
+
+/** One websocket upgrade to `/api/signals`; `answered` says whether any answer came within `timeoutMs`. */
+function upgradeRequest(port: number, timeoutMs: number): { answered: Promise<boolean>; abort(): void } {
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    path: '/api/signals',
+    headers: {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': crypto.randomBytes(16).toString('base64'),
+    },
+  });
+  const answered = new Promise<boolean>(resolve => {
+    const done = (answer: boolean) => {
+      clearTimeout(timer);
       req.destroy();
-      resolve();
+      resolve(answer);
     };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    timer.unref();
     req.once('upgrade', (_res, socket) => {
       socket.destroy();
-      done();
+      done(true);
     });
-    req.once('response', done);
-    req.once('error', done);
-    // The first request is never answered: a moment is enough for the backend to take it.
-    setTimeout(done, 1_000).unref();
-    req.end();
+    req.once('response', res => {
+      res.resume();
+      done(true);
+    });
+    req.once('error', () => done(false));
   });
+  req.end();
+  return { answered, abort: () => req.destroy() };
 }
 
 function delay(ms: number): Promise<void> {

@@ -53,6 +53,8 @@ export async function setUpMarketplace(options: {
       ? progress => options.signals!.publish({ recipients: { type: 'broadcast' }, channel: APPLY_SIGNAL_CHANNEL, message: { ...progress } })
       : undefined,
     requestGeneration: generation => link.requestGeneration(generation),
+    prepareGeneration: generation => link.send({ type: 'devportal:prepare-generation', generation }),
+    abandonGeneration: generation => link.send({ type: 'devportal:generation-abandoned', generation }),
     holder: replicaId,
     served: installedGeneration(options.root),
   });
