@@ -6,6 +6,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { startWhenReleased } from './holdStart';
+import { rootLoggerServiceFactory } from './rootLogger';
 import { drainingRootHttpRouter } from './shutdown';
 import { prepareSqliteForSharing } from './sqliteSharing';
 
@@ -14,6 +15,10 @@ import { prepareSqliteForSharing } from './sqliteSharing';
 prepareSqliteForSharing();
 
 const backend = createBackend();
+
+// Backstage's root logger, with the secrets schema cached across backend
+// generations (rootLogger.ts).
+backend.add(rootLoggerServiceFactory);
 
 // Stops within 5 s of SIGTERM: in-flight requests get 3 s, then long polls,
 // SSE and websockets are closed (see shutdown.ts).

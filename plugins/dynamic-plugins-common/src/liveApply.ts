@@ -27,6 +27,18 @@ export const REPLICA_ID_ENV = 'DEVPORTAL_REPLICA_ID';
  */
 export const HOLD_START_ENV = 'DEVPORTAL_HOLD_START';
 
+/**
+ * A file the supervisor names (one per supervisor, in a private temporary
+ * folder) where the first backend it starts writes the config schema of
+ * the backend's own packages, serialized, and later generations read it
+ * back instead of collecting it again. The root logger reads that schema
+ * to find the secrets it redacts; collecting it walks every package's
+ * dependencies and is most of a second or two of CPU at every start, on a
+ * machine that is serving traffic at the same time. The packages do not
+ * change while the supervisor runs; dynamic plugins are not in it.
+ */
+export const CONFIG_SCHEMA_CACHE_ENV = 'DEVPORTAL_CONFIG_SCHEMA_CACHE';
+
 /** Backend → supervisor. */
 export type BackendToSupervisor =
   /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { REPLICA_ID_ENV, RESTART_EXIT_CODE } from '@devportal/plugin-dynamic-plugins-common';
+import { CONFIG_SCHEMA_CACHE_ENV, REPLICA_ID_ENV, RESTART_EXIT_CODE } from '@devportal/plugin-dynamic-plugins-common';
 import { listenProblem } from '../commands/configCheck';
 import { capture, start, type Started } from './children';
 import { FrontDoor } from './frontDoor';
@@ -132,7 +132,13 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     signals.off('SIGTERM', onTerm);
     return 1;
   }
-  const backendEnv = { ...env, [REPLICA_ID_ENV]: env[REPLICA_ID_ENV] ?? `${os.hostname()}:${options.port}` };
+  // Private to this supervisor: what one backend generation collected, the next ones read (CONFIG_SCHEMA_CACHE_ENV).
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devportal-supervisor-'));
+  const backendEnv = {
+    ...env,
+    [REPLICA_ID_ENV]: env[REPLICA_ID_ENV] ?? `${os.hostname()}:${options.port}`,
+    [CONFIG_SCHEMA_CACHE_ENV]: path.join(cacheDir, 'config-schema.json'),
+  };
   let started = 0;
   const startBackend = async (hold = false) => {
     const configArgs = backendConfigs(options).flatMap(file => ['--config', file]);
@@ -322,6 +328,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     signals.off('SIGTERM', onTerm);
     for (const backend of backends) await backend.stop(options.stopGraceMs ?? 30_000);
     await door.close();
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 
