@@ -110,6 +110,8 @@ describe('Marketplace apply', () => {
     await until('the staged change to be consumed', async () => (await store.listChanges()).length === 0);
     // Installed and waiting for its backend: a start from now installs it.
     expect((await store.getGeneration(id))?.stage).toBe('start');
+    // Its diff, worked out while the installer ran, is recorded before the new backend is asked for (its verdict reads it).
+    expect((await store.getGeneration(id))?.diff).toEqual([expect.objectContaining({ key: '@acme/plugin-a', change: 'added' })]);
     expect(marketplace.local()).toEqual({ served: null, target: id });
   });
 

@@ -47,6 +47,12 @@ export interface MarketplaceDeps {
   holder: string;
 }
 
+/** What an apply's diff is worked out from: the layer before it, over the base file as resolved at Apply. */
+interface DiffInput {
+  before: KeyedLayerEntry[];
+  resolvedBase: Awaited<ReturnType<typeof resolvePluginConfig>>;
+}
+
 /** What this process serves and is doing, for the replica view. */
 export interface LocalState {
   /** The generation this process serves (null: the base file alone). */
@@ -138,15 +144,15 @@ export class Marketplace {
     if (changes.length === 0) throw new InputError('there are no staged changes to apply');
     // Everything until the installer starts is on the path to serving, and
     // on a busy backend every step waits its turn: the layer is read once,
-    // and the base file resolved once for both sides of the diff.
+    // the base file resolved once, and the diff for the history is worked
+    // out while the installer runs (carryOut).
     const before = await this.currentLayer();
     const resolvedBase = await resolvePluginConfig(this.deps.settings.baseConfig);
-    const beforeEffective = await layeredPlugins(this.deps.settings.baseConfig, before, resolvedBase);
-    const base = new Map(beforeEffective.filter(p => p.base).map(p => [p.key, p.base!]));
+    const base = new Map(resolvedBase.plugins.map(p => [p.key, { package: p.package, locked: p.locked === true }]));
     let layer = before;
     for (const change of changes) layer = applyChange(layer, change, base.get(change.key));
-    const generation = await this.begin({ author, layer, beforeEffective, resolvedBase });
-    void this.carryOut(generation, { own: true, changeIds: changes.map(c => c.id) });
+    const generation = await this.begin({ author, layer, rollbackOf: undefined });
+    void this.carryOut(generation, { own: true, changeIds: changes.map(c => c.id), diff: { before, resolvedBase } });
     return generation.id;
   }
 
@@ -158,10 +164,10 @@ export class Marketplace {
       throw new InputError(`generation ${id} ${target.state === 'failed' ? 'failed' : 'is still applying'}; roll back to one that served`);
     }
     this.refuseWhileMoving();
+    const before = await this.currentLayer();
     const resolvedBase = await resolvePluginConfig(this.deps.settings.baseConfig);
-    const beforeEffective = await layeredPlugins(this.deps.settings.baseConfig, await this.currentLayer(), resolvedBase);
-    const generation = await this.begin({ author, layer: target.layer, beforeEffective, resolvedBase, rollbackOf: id });
-    void this.carryOut(generation, { own: true, changeIds: [] });
+    const generation = await this.begin({ author, layer: target.layer, rollbackOf: id });
+    void this.carryOut(generation, { own: true, changeIds: [], diff: { before, resolvedBase } });
     return generation.id;
   }
 
@@ -176,20 +182,14 @@ export class Marketplace {
     }
   }
 
-  private async begin(input: {
-    author: string;
-    layer: KeyedLayerEntry[];
-    beforeEffective: Awaited<ReturnType<typeof layeredPlugins>>;
-    resolvedBase: Awaited<ReturnType<typeof resolvePluginConfig>>;
-    rollbackOf?: number;
-  }) {
-    const diff = diffEffective(input.beforeEffective, await layeredPlugins(this.deps.settings.baseConfig, input.layer, input.resolvedBase));
+  /** Records the generation (its diff comes later: `recordDiff`) and takes the apply lock. */
+  private async begin(input: { author: string; layer: KeyedLayerEntry[]; rollbackOf: number | undefined }) {
     this.refuseWhileMoving();
     try {
       return await this.deps.store.beginGeneration({
         author: input.author,
         layer: input.layer,
-        diff,
+        diff: [],
         rollbackOf: input.rollbackOf,
         holder: this.deps.holder,
         lockMs: this.deps.settings.lockMs,
@@ -208,14 +208,17 @@ export class Marketplace {
    * serves elsewhere, whose failure is this replica's alone (it keeps
    * serving what it had and reports why).
    */
-  private async carryOut(generation: StoredGeneration, purpose: { own: true; changeIds: number[] } | { own: false }): Promise<void> {
+  private async carryOut(
+    generation: StoredGeneration,
+    purpose: { own: true; changeIds: number[]; diff: DiffInput } | { own: false },
+  ): Promise<void> {
     const { store, logger } = this.deps;
     this.target = { id: generation.id, previous: this.served, recordOnFailure: purpose.own };
     this.deps.prepareGeneration?.(generation.id);
     try {
       if (purpose.own) void this.report(generation.id, 'resolve');
       const before = backendSnapshot(this.deps.root);
-      const result = await this.install(
+      const installing = this.install(
         generation,
         purpose.own
           ? stage => {
@@ -224,8 +227,17 @@ export class Marketplace {
             }
           : () => {},
       );
+      // The new backend's verdict reads the diff (which plugins the generation touched): recorded before it is asked for.
+      const diffError = purpose.own ? this.recordDiff(generation, purpose.diff).then(() => undefined, (error: Error) => error) : undefined;
+      const result = await installing;
       if (!result.ok) {
         await this.failed(generation.id, result.reason!, false);
+        return;
+      }
+      const unrecorded = await diffError;
+      if (unrecorded) {
+        // The root holds the generation already: put it back, like any failure after the install.
+        await this.failed(generation.id, `its changes could not be worked out: ${unrecorded.message}`);
         return;
       }
       await this.takeEffect(generation.id, before, purpose.own ? purpose.changeIds : []);
@@ -235,6 +247,16 @@ export class Marketplace {
       logger.error(`Generation ${generation.id}: ${reason}`);
       await this.failed(generation.id, reason, false).catch(() => {});
     }
+  }
+
+  /** What the generation changes against what served before it: the History tab's lines. */
+  private async recordDiff(generation: StoredGeneration, input: DiffInput): Promise<void> {
+    const baseFile = this.deps.settings.baseConfig;
+    const [before, after] = await Promise.all([
+      layeredPlugins(baseFile, input.before, input.resolvedBase),
+      layeredPlugins(baseFile, generation.layer, input.resolvedBase),
+    ]);
+    await this.deps.store.setDiff(generation.id, diffEffective(before, after));
   }
 
   /** A replica following a generation that serves elsewhere (ReplicaSync); nothing when it is moving already. */

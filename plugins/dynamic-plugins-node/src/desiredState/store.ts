@@ -156,6 +156,11 @@ export class DesiredStateStore {
     });
   }
 
+  /** The generation's diff, worked out while its install runs (it is recorded with none). */
+  async setDiff(id: number, diff: GenerationDiffLine[]): Promise<void> {
+    await this.db(GENERATIONS_TABLE).where({ id }).update({ diff: JSON.stringify(diff) });
+  }
+
   async setStage(id: number, stage: ApplyStage): Promise<void> {
     await this.db(GENERATIONS_TABLE).where({ id, state: 'applying' }).update({ stage });
   }
