@@ -79,4 +79,14 @@ describe('chart and deploy/Dockerfile agree', () => {
     const init = container(podSpec(render()), 'install-dynamic-plugins', 'initContainers');
     assert.ok(fs.existsSync(path.join(repoRoot, init.command[1])), `${init.command[1]} is not in the repo`);
   });
+
+  test('the image carries the plugin catalog and the presets, and the installer is told where the presets are', () => {
+    const copies = (stage.get('COPY') ?? []).join('\n');
+    assert.ok(copies.includes('/app/marketplace ./marketplace'), 'the final stage does not COPY marketplace/ (catalog index and presets)');
+    const env = (stage.get('ENV') ?? []).join(' ');
+    const [, presetsDir] = env.match(/DEVPORTAL_PRESETS_DIR=(\S+)/) ?? [];
+    assert.equal(presetsDir, `${last('WORKDIR')}/marketplace/presets`);
+    assert.ok(fs.readdirSync(path.join(repoRoot, 'marketplace/presets')).some(f => f.endsWith('.yaml')), 'marketplace/presets has no preset');
+    assert.ok(fs.readdirSync(path.join(repoRoot, 'marketplace/index')).length >= 30, 'marketplace/index has fewer than 30 entries');
+  });
 });
