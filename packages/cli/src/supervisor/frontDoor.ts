@@ -66,7 +66,9 @@ export class FrontDoor {
   switchTo(upstream: Upstream): void {
     const use: UpstreamUse = {
       upstream,
-      agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+      // Idle connections are closed here after 4 s, before the backend's own
+      // keep-alive time (Node's 5 s) ends them under a request (mayResend).
+      agent: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 4_000 }),
       inFlight: 0,
       tunnels: new Set(),
       idle: [],
@@ -154,43 +156,54 @@ export class FrontDoor {
       use.inFlight--;
       if (use.inFlight === 0) for (const notify of use.idle.splice(0)) notify();
     };
-    const upstreamReq = http.request(
-      {
-        host: '127.0.0.1',
-        port: use.upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: forwardedHeaders(req),
-        agent: use.agent,
-      },
-      upstreamRes => {
-        const headers = { ...upstreamRes.headers };
-        for (const name of HOP_BY_HOP) delete headers[name];
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
-        upstreamRes.pipe(res);
-        upstreamRes.once('end', finish);
-        upstreamRes.once('error', () => {
-          res.destroy();
-          finish();
-        });
-      },
-    );
-    upstreamReq.once('error', error => {
-      finish();
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      this.options.log(`warning: ${use.upstream.name} did not answer ${req.method} ${req.url}: ${(error as Error).message}`);
-      res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end('Bad gateway\n');
-    });
+    let upstreamReq: http.ClientRequest | undefined;
     // A client that goes away mid-request: stop the upstream request too.
     res.once('close', () => {
-      if (!res.writableFinished) upstreamReq.destroy();
+      if (!res.writableFinished) upstreamReq?.destroy();
       finish();
     });
-    req.pipe(upstreamReq);
+    const send = (again: boolean) => {
+      const sent = http.request(
+        {
+          host: '127.0.0.1',
+          port: use.upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: forwardedHeaders(req),
+          // Once more on a connection of its own: another idle one may be closing too.
+          agent: again ? false : use.agent,
+        },
+        upstreamRes => {
+          const headers = { ...upstreamRes.headers };
+          for (const name of HOP_BY_HOP) delete headers[name];
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
+          upstreamRes.pipe(res);
+          upstreamRes.once('end', finish);
+          upstreamRes.once('error', () => {
+            res.destroy();
+            finish();
+          });
+        },
+      );
+      upstreamReq = sent;
+      sent.once('error', error => {
+        if (!again && !res.headersSent && !res.destroyed && sent.reusedSocket && mayResend(req, error)) {
+          send(true);
+          return;
+        }
+        finish();
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        this.options.log(`warning: ${use.upstream.name} did not answer ${req.method} ${req.url}: ${(error as Error).message}`);
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end('Bad gateway\n');
+      });
+      if (again) sent.end();
+      else req.pipe(sent);
+    };
+    send(false);
   }
 
   /** Websockets: the upgrade request is forwarded as is and the two sockets are joined. */
@@ -223,6 +236,19 @@ export class FrontDoor {
     socket.once('close', close);
     socket.once('error', close);
   }
+}
+
+/**
+ * The keep-alive race: a backend closes a connection that was idle for its
+ * keep-alive time just as a request goes out on it, and the request fails
+ * with a reset or a hang-up before any answer. The backend never handled
+ * it, so a request without a body whose method is safe to repeat (RFC 9110
+ * 9.2.2) is sent once more, as browsers and Node's own docs do.
+ */
+function mayResend(req: http.IncomingMessage, error: NodeJS.ErrnoException): boolean {
+  const raced = error.code === 'ECONNRESET' || error.message === 'socket hang up';
+  const bodiless = !req.headers['transfer-encoding'] && (req.headers['content-length'] ?? '0') === '0';
+  return raced && bodiless && ['GET', 'HEAD', 'OPTIONS'].includes(req.method ?? '');
 }
 
 function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
