@@ -135,7 +135,7 @@ describe('Marketplace apply', () => {
   it('refuses a second apply on this replica while it is moving to a generation (409), and takes one after', async () => {
     const id = await marketplace.apply('user:default/jane');
     await expect(marketplace.apply('user:default/jane')).rejects.toThrow(ConflictError);
-    await expect(marketplace.apply('user:default/jane')).rejects.toThrow(`this replica is moving to generation ${id}`);
+    await expect(marketplace.apply('user:default/jane')).rejects.toThrow(`an apply is running (generation ${id})`);
     go();
     await until('the generation to serve', async () => (await stateOf(id)) === 'serving');
     await marketplace.stage({ action: 'disable', package: '@acme/plugin-a' }, 'user:default/jane');

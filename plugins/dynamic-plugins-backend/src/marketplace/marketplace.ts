@@ -177,9 +177,12 @@ export class Marketplace {
    * moving to. The database lock covers applies on other replicas.
    */
   private refuseWhileMoving() {
-    if (this.target) {
-      throw new ConflictError(`this replica is moving to generation ${this.target.id}; apply again once it serves (the History tab shows the replicas)`);
-    }
+    if (!this.target) return;
+    // Its own apply: the same words as the database lock's refusal, whichever of the two comes first.
+    if (this.target.recordOnFailure) throw new ConflictError(new ApplyRunningError(this.target.id).message);
+    throw new ConflictError(
+      `this replica is moving to generation ${this.target.id}, which serves on another replica; apply again once it serves here (the History tab shows the replicas)`,
+    );
   }
 
   /** Records the generation (its diff comes later: `recordDiff`) and takes the apply lock. */
