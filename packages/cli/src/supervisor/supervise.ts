@@ -1,6 +1,4 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_SCHEMA_CACHE_ENV, REPLICA_ID_ENV, RESTART_EXIT_CODE } from '@devportal/plugin-dynamic-plugins-common';
@@ -8,6 +6,7 @@ import { listenProblem } from '../commands/configCheck';
 import { capture, start, type Started } from './children';
 import { FrontDoor } from './frontDoor';
 import { BackendGeneration } from './generation';
+import { warmUpSignals } from './signalsWarmUp';
 
 /** The file the installer writes into the root: each plugin's `pluginConfig`. */
 export const DYNAMIC_PLUGINS_APP_CONFIG = 'app-config.dynamic-plugins.yaml';
@@ -165,25 +164,23 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     timer.unref();
     held = { backend: startBackend(true), timer };
   };
-  const dropHeld = async () => {
-    const dropped = held;
+  const takeHeld = () => {
+    const taken = held;
     held = undefined;
-    if (!dropped) return;
-    clearTimeout(dropped.timer);
-    await (await dropped.backend).stop(5_000);
+    if (taken) clearTimeout(taken.timer);
+    return taken?.backend;
+  };
+  const dropHeld = async () => {
+    await (await takeHeld())?.stop(5_000);
   };
   /** The held backend, released with this round's config files; or a new one. */
   const nextBackend = async () => {
-    const taken = held;
-    held = undefined;
-    if (!taken) return startBackend();
-    clearTimeout(taken.timer);
-    const backend = await taken.backend;
-    if (backend.waiting) {
+    const backend = await takeHeld();
+    if (backend?.waiting) {
       backend.release(backendConfigs(options));
       return backend;
     }
-    await backend.stop(5_000);
+    await backend?.stop(5_000);
     return startBackend();
   };
 
@@ -386,63 +383,6 @@ function backendConfigs(options: SuperviseOptions): string[] {
   const dynamicConfig = path.join(options.root, DYNAMIC_PLUGINS_APP_CONFIG);
   if (options.configs.some(file => path.resolve(file) === dynamicConfig)) return options.configs;
   return fs.existsSync(dynamicConfig) ? [...options.configs, dynamicConfig] : options.configs;
-}
-
-/**
- * Backstage's signals backend starts handling websocket upgrades only when
- * the first upgrade request reaches its router, and leaves that first one
- * unanswered (`@backstage/plugin-signals-backend`, its upgrade middleware).
- * Every page reconnecting after a switch would race to be that one; the
- * supervisor is it instead, before any client is sent to the new backend.
- * Then it probes until an upgrade is answered, which shows the handler is
- * in place: usually a few milliseconds, and no fixed wait on the switch.
- */
-async function warmUpSignals(port: number): Promise<void> {
-  const first = upgradeRequest(port, 2_000);
-  const deadline = Date.now() + 2_000;
-  try {
-    while (Date.now() < deadline) {
-      if (await upgradeRequest(port, 250).answered) return;
-      await delay(50);
-    }
-  } finally {
-    first.abort();
-  }
-}
-
-/** One websocket upgrade to `/api/signals`; `answered` says whether any answer came within `timeoutMs`. */
-function upgradeRequest(port: number, timeoutMs: number): { answered: Promise<boolean>; abort(): void } {
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    path: '/api/signals',
-    headers: {
-      connection: 'Upgrade',
-      upgrade: 'websocket',
-      'sec-websocket-version': '13',
-      'sec-websocket-key': crypto.randomBytes(16).toString('base64'),
-    },
-  });
-  const answered = new Promise<boolean>(resolve => {
-    const done = (answer: boolean) => {
-      clearTimeout(timer);
-      req.destroy();
-      resolve(answer);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    timer.unref();
-    req.once('upgrade', (_res, socket) => {
-      socket.destroy();
-      done(true);
-    });
-    req.once('response', res => {
-      res.resume();
-      done(true);
-    });
-    req.once('error', () => done(false));
-  });
-  req.end();
-  return { answered, abort: () => req.destroy() };
 }
 
 function delay(ms: number): Promise<void> {
