@@ -69,6 +69,7 @@ export async function pinPackage(
   return (await import('./pin')).pinPackage(spec, options);
 }
 export type { PinnedPackage, PinOptions } from './pin';
+export type { ResolvedConfig } from './config/layers';
 
 /** `dynamic-plugins.yaml` with a marketplace layer folded in, comments kept: text to commit back to Git. */
 export async function renderEffectiveConfig(

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { layerDocument, type EffectivePlugin, type KeyedLayerEntry } from '@devportal/plugin-dynamic-plugins-node';
-import { resolvePluginConfig } from '@devportal/plugin-installer';
+import { resolvePluginConfig, type ResolvedConfig } from '@devportal/plugin-installer';
 import YAML from 'yaml';
 
 /** One plugin as the base file and the layer together make it. */
@@ -23,7 +23,7 @@ export async function layeredPlugins(
   baseFile: string,
   layer: KeyedLayerEntry[],
   /** The base file as resolvePluginConfig read it, when the caller has it (an apply layers two layers over one base). */
-  resolvedBase?: Awaited<ReturnType<typeof resolvePluginConfig>>,
+  resolvedBase?: ResolvedConfig,
 ): Promise<LayeredPlugin[]> {
   const base = resolvedBase ?? (await resolvePluginConfig(baseFile));
   const baseByKey = new Map(base.plugins.map(p => [p.key, p]));

@@ -19,7 +19,7 @@ import {
   type KeyedLayerEntry,
   type StoredGeneration,
 } from '@devportal/plugin-dynamic-plugins-node';
-import { pinPackage, pluginKeyOf, resolvePluginConfig } from '@devportal/plugin-installer';
+import { pinPackage, pluginKeyOf, resolvePluginConfig, type ResolvedConfig } from '@devportal/plugin-installer';
 import { backendSnapshot } from './backendSnapshot';
 import { layeredPlugins } from './effective';
 import { runInstaller } from './installRunner';
@@ -50,7 +50,7 @@ export interface MarketplaceDeps {
 /** What an apply's diff is worked out from: the layer before it, over the base file as resolved at Apply. */
 interface DiffInput {
   before: KeyedLayerEntry[];
-  resolvedBase: Awaited<ReturnType<typeof resolvePluginConfig>>;
+  resolvedBase: ResolvedConfig;
 }
 
 /** What this process serves and is doing, for the replica view. */
@@ -142,18 +142,12 @@ export class Marketplace {
     this.refuseWhileMoving();
     const changes = await this.deps.store.listChanges();
     if (changes.length === 0) throw new InputError('there are no staged changes to apply');
-    // Everything until the installer starts is on the path to serving, and
-    // on a busy backend every step waits its turn: the layer is read once,
-    // the base file resolved once, and the diff for the history is worked
-    // out while the installer runs (carryOut).
-    const before = await this.currentLayer();
-    const resolvedBase = await resolvePluginConfig(this.deps.settings.baseConfig);
-    const base = new Map(resolvedBase.plugins.map(p => [p.key, { package: p.package, locked: p.locked === true }]));
-    let layer = before;
-    for (const change of changes) layer = applyChange(layer, change, base.get(change.key));
-    const generation = await this.begin({ author, layer, rollbackOf: undefined });
-    void this.carryOut(generation, { own: true, changeIds: changes.map(c => c.id), diff: { before, resolvedBase } });
-    return generation.id;
+    return this.startGeneration(author, { changeIds: changes.map(c => c.id) }, (before, resolvedBase) => {
+      const base = new Map(resolvedBase.plugins.map(p => [p.key, { package: p.package, locked: p.locked === true }]));
+      let layer = before;
+      for (const change of changes) layer = applyChange(layer, change, base.get(change.key));
+      return layer;
+    });
   }
 
   /** A new generation equal to an earlier one; its own apply, history and audit. */
@@ -163,11 +157,43 @@ export class Marketplace {
     if (target.state === 'failed' || target.state === 'applying') {
       throw new InputError(`generation ${id} ${target.state === 'failed' ? 'failed' : 'is still applying'}; roll back to one that served`);
     }
+    return this.startGeneration(author, { changeIds: [], rollbackOf: id }, () => target.layer);
+  }
+
+  /**
+   * Records a generation with the layer `layerOf` makes from the current one
+   * and takes the apply lock, then installs it in the background. Everything
+   * until the installer starts is on the path to serving, and on a busy
+   * backend every step waits its turn: the layer is read once, the base file
+   * resolved once, and the diff for the history is worked out while the
+   * installer runs (carryOut).
+   */
+  private async startGeneration(
+    author: string,
+    input: { changeIds: number[]; rollbackOf?: number },
+    layerOf: (before: KeyedLayerEntry[], resolvedBase: ResolvedConfig) => KeyedLayerEntry[],
+  ): Promise<number> {
     this.refuseWhileMoving();
     const before = await this.currentLayer();
     const resolvedBase = await resolvePluginConfig(this.deps.settings.baseConfig);
-    const generation = await this.begin({ author, layer: target.layer, rollbackOf: id });
-    void this.carryOut(generation, { own: true, changeIds: [], diff: { before, resolvedBase } });
+    const layer = layerOf(before, resolvedBase);
+    // Again: a follow may have begun during the reads above.
+    this.refuseWhileMoving();
+    let generation: StoredGeneration;
+    try {
+      generation = await this.deps.store.beginGeneration({
+        author,
+        layer,
+        diff: [],
+        rollbackOf: input.rollbackOf,
+        holder: this.deps.holder,
+        lockMs: this.deps.settings.lockMs,
+      });
+    } catch (error) {
+      if (error instanceof ApplyRunningError) throw new ConflictError(error.message);
+      throw error;
+    }
+    void this.carryOut(generation, { own: true, changeIds: input.changeIds, diff: { before, resolvedBase } });
     return generation.id;
   }
 
@@ -183,24 +209,6 @@ export class Marketplace {
     throw new ConflictError(
       `this replica is moving to generation ${this.target.id}, which serves on another replica; apply again once it serves here (the History tab shows the replicas)`,
     );
-  }
-
-  /** Records the generation (its diff comes later: `recordDiff`) and takes the apply lock. */
-  private async begin(input: { author: string; layer: KeyedLayerEntry[]; rollbackOf: number | undefined }) {
-    this.refuseWhileMoving();
-    try {
-      return await this.deps.store.beginGeneration({
-        author: input.author,
-        layer: input.layer,
-        diff: [],
-        rollbackOf: input.rollbackOf,
-        holder: this.deps.holder,
-        lockMs: this.deps.settings.lockMs,
-      });
-    } catch (error) {
-      if (error instanceof ApplyRunningError) throw new ConflictError(error.message);
-      throw error;
-    }
   }
 
   /**
@@ -317,17 +325,15 @@ export class Marketplace {
     // Before the ask: from now on a start installs this generation, and the
     // new backend finds it installed when it marks it serving.
     if (own) await store.setStage(id, 'start');
-    if (!settings.restart) {
+    if (settings.restart) {
+      logger.info(`Generation ${id} is installed; starting a backend generation to serve it`);
+      this.deps.requestGeneration(id);
+    } else {
       // Without a supervisor the next start serves it; say so rather than pretend.
       this.deps.abandonGeneration?.(id);
       this.target = undefined;
-      await store.removeChanges(changeIds);
-      await this.report(id, 'start');
       logger.info(`Generation ${id} is installed; it serves after the next restart (dynamicPlugins.marketplace.restart is false)`);
-      return;
     }
-    logger.info(`Generation ${id} is installed; starting a backend generation to serve it`);
-    this.deps.requestGeneration(id);
     // The rest is bookkeeping, off the new backend's path to serving.
     await store.removeChanges(changeIds);
     await this.report(id, 'start');
