@@ -92,4 +92,34 @@ describe('loadBackendPlugins', () => {
     expect(features).toHaveLength(1);
     expect(status.get('@acme/newer-backend')).toMatchObject({ state: 'loaded' });
   });
+  it('loads an RHDH package declaring a pre-1.0 backend-plugin-api with a warning, and still refuses one older than 0.6', async () => {
+    const rhdh = folder('@acme/rhdh-dynamic', { backstage: { role: 'backend-plugin-module' }, peerDependencies: { '@backstage/backend-plugin-api': '^0.7.0' } });
+    folder('@acme/ancient-dynamic', { backstage: { role: 'backend-plugin-module' }, peerDependencies: { '@backstage/backend-plugin-api': '^0.5.0' } });
+    const status = new DynamicPluginStatusStore();
+    const logger = mockServices.logger.mock();
+    const { features } = await loadBackendPlugins({
+      root,
+      state: { version: 1, files: [], inputs: '', offline: true, warnings: [], plugins: records, disabled: [] },
+      config: new ConfigReader({}),
+      host: { backstage: '1.55.0', backendPluginApi: '1.10.1' },
+      ignoreCompatibility: new Set(),
+      timeoutMs: 1000,
+      status,
+      logger,
+      resolution: { add: () => () => {}, uninstall() {} },
+      hostRequire: ((d: string) => {
+        if (d === rhdh) return { default: feature };
+        throw new Error(`unexpected require of ${d}`);
+      }) as unknown as NodeRequire,
+    });
+    expect(features).toHaveLength(1);
+    expect(status.get('@acme/rhdh-dynamic')).toMatchObject({ state: 'loaded' });
+    expect(status.get('@acme/ancient-dynamic')).toMatchObject({
+      state: 'incompatible',
+      reason: 'needs @backstage/backend-plugin-api ^0.5.0, the host has 1.10.1',
+    });
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^Dynamic plugin @acme\/rhdh-dynamic declares @backstage\/backend-plugin-api \^0\.7\.0 \(pre-1\.0\), the host has 1\.10\.1/),
+    );
+  });
 });

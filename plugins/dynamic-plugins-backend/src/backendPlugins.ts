@@ -12,7 +12,7 @@ import {
 import {
   declaredCompatibility,
   featuresOf,
-  incompatibility,
+  judgeCompatibility,
   type DynamicPluginResolution,
 } from '@devportal/plugin-dynamic-plugins-node';
 import { checkPluginConfig } from './configSchema';
@@ -71,13 +71,18 @@ export async function loadBackendPlugins(options: BackendLoadOptions): Promise<{
       status.set({ ...entry, state: 'skipped', reason: `not a backend package (role ${entry.kind})` });
       continue;
     }
-    const reason = incompatibility(declaredCompatibility(pkg), options.host);
-    if (reason && !options.ignoreCompatibility.has(pkg.name)) {
-      status.set({ ...entry, state: 'incompatible', reason });
-      logger.warn(`Dynamic plugin ${pkg.name} is not loaded: it ${reason}`);
+    const compatibility = judgeCompatibility(declaredCompatibility(pkg), options.host);
+    if (compatibility.verdict === 'refused' && !options.ignoreCompatibility.has(pkg.name)) {
+      status.set({ ...entry, state: 'incompatible', reason: compatibility.reason });
+      logger.warn(`Dynamic plugin ${pkg.name} is not loaded: it ${compatibility.reason}`);
       continue;
     }
-    if (reason) logger.warn(`Dynamic plugin ${pkg.name} ${reason}; loaded anyway (dynamicPlugins.backend.ignoreCompatibility)`);
+    if (compatibility.verdict === 'refused') {
+      logger.warn(`Dynamic plugin ${pkg.name} ${compatibility.reason}; loaded anyway (dynamicPlugins.backend.ignoreCompatibility)`);
+    }
+    // Accepted (a pre-1.0 API range on a 1.x host): whatever is really
+    // missing fails at import or init, where it is reported per plugin.
+    if (compatibility.verdict === 'warning') logger.warn(`Dynamic plugin ${pkg.name} ${compatibility.reason}`);
     const checked = await checkPluginConfig(folder, options.config);
     if ('problem' in checked) {
       status.set({ ...entry, state: 'failed', reason: checked.problem });

@@ -6,7 +6,13 @@
  *
  * @packageDocumentation
  */
-export { declaredCompatibility, incompatibility } from './compatibility';
+export {
+  declaredCompatibility,
+  incompatibility,
+  judgeCompatibility,
+  PRE_STABLE_BACKEND_PLUGIN_API,
+  type CompatibilityJudgement,
+} from './compatibility';
 export { installDynamicPluginResolution, packageNameOf, type DynamicPluginResolution, type PluginPackageSet } from './moduleResolution';
 export { featuresOf, isBackendFeature, NotABackendFeatureError } from './features';
 export { checkBackendPackage } from './checkEntry';
