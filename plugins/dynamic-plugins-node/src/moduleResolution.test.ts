@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { packageNameOf } from './moduleResolution';
+import { packageNameOf, withMovedExports } from './moduleResolution';
 import { inRealNode } from './testing/inRealNode';
 
 /** Writes `files` (path → content) under `dir`. */
@@ -126,6 +126,77 @@ describe('installDynamicPluginResolution', () => {
     expect(result).toEqual({ withNewer: path.join(newer, 'index.js'), after: path.join(pluginDir, 'index.js') });
   });
 
+  describe('an @backstage package\'s /alpha entry (APIs that moved to the main entry)', () => {
+    const entries = (name: string, files: Record<string, string>) => ({
+      [`node_modules/${name}/package.json`]: JSON.stringify({
+        name,
+        version: '2.0.0',
+        exports: { '.': './index.js', './alpha': './alpha.js', './package.json': './package.json' },
+      }),
+      ...Object.fromEntries(Object.entries(files).map(([file, content]) => [`node_modules/${name}/${file}`, content])),
+    });
+
+    beforeEach(() => {
+      write(path.join(work, 'host'), {
+        // 2.x: processingPoint moved from alpha to the main entry; `both` is in each.
+        ...entries('@backstage/moving-node', {
+          'index.js': `Object.defineProperty(exports, '__esModule', { value: true });
+            exports.processingPoint = { id: 'processing' }; exports.both = 'main'; exports.default = 'main default';`,
+          'alpha.js': `Object.defineProperty(exports, '__esModule', { value: true });
+            exports.modelPoint = { id: 'model' }; exports.both = 'alpha';`,
+        }),
+        // Nothing moved: alpha is used as it is.
+        ...entries('@backstage/still-node', { 'index.js': 'exports.a = 1;', 'alpha.js': 'exports.a = 2; exports.b = 3;' }),
+      });
+      write(pluginDir, {
+        'old.js': `const alpha = require('@backstage/moving-node/alpha');
+          const main = require('@backstage/moving-node');
+          module.exports = {
+            keys: Object.keys(alpha).sort(),
+            sameProcessingPoint: alpha.processingPoint === main.processingPoint,
+            modelPoint: alpha.modelPoint,
+            both: alpha.both,
+            hasDefault: 'default' in alpha,
+            esModule: alpha.__esModule === true,
+            again: require('@backstage/moving-node/alpha') === alpha,
+            resolved: require.resolve('@backstage/moving-node/alpha'),
+            still: require.resolve('@backstage/still-node/alpha'),
+            stillKeys: Object.keys(require('@backstage/still-node/alpha')).sort(),
+          };`,
+      });
+    });
+
+    it('gives a plugin the alpha exports plus the names only the main entry has, alpha winning a name both have', () => {
+      const result = inRealNode(`${prelude}
+        resolution.add(set);
+        console.log(JSON.stringify(require(path.join(pluginDir, 'old.js'))));
+      `);
+      const hostAlpha = path.join(work, 'host', 'node_modules', '@backstage', 'moving-node', 'alpha.js');
+      expect(result).toEqual({
+        keys: ['both', 'modelPoint', 'processingPoint'],
+        // The host's own object, not a copy: extension points are matched by identity.
+        sameProcessingPoint: true,
+        modelPoint: { id: 'model' },
+        both: 'alpha',
+        hasDefault: false,
+        esModule: true,
+        again: true,
+        resolved: expect.stringMatching(new RegExp(`^${hostAlpha.replace(/[.+]/g, '\\$&')}.+`)),
+        still: path.join(work, 'host', 'node_modules', '@backstage', 'still-node', 'alpha.js'),
+        stillKeys: ['a', 'b'],
+      });
+    });
+
+    it("leaves the host's own requires of /alpha alone", () => {
+      const result = inRealNode(`${prelude}
+        resolution.add(set);
+        require(path.join(pluginDir, 'old.js'));
+        console.log(JSON.stringify(Object.keys(host('@backstage/moving-node/alpha')).sort()));
+      `);
+      expect(result).toEqual(['both', 'modelPoint']);
+    });
+  });
+
   it('keeps a later hook working when an earlier one is uninstalled', () => {
     const result = inRealNode(`${prelude}
       const second = lib.installDynamicPluginResolution({ hostResolve: r => host.resolve(r) });
@@ -144,4 +215,19 @@ describe('packageNameOf', () => {
     ['name/package.json', 'name'],
     ['name', 'name'],
   ])('%s is in package %s', (request, name) => expect(packageNameOf(request)).toBe(name));
+});
+
+describe('withMovedExports', () => {
+  it('adds the names only the main entry has, reading through to the source modules', () => {
+    const alpha: Record<string, unknown> = { a: 1, shared: 'alpha' };
+    const main: Record<string, unknown> = { b: 2, shared: 'main', default: 'x' };
+    const merged = withMovedExports(alpha, main)!;
+    expect({ ...merged }).toEqual({ a: 1, shared: 'alpha', b: 2 });
+    main.b = 3;
+    expect(merged.b).toBe(3);
+  });
+
+  it('returns undefined when the main entry adds nothing', () => {
+    expect(withMovedExports({ a: 1, b: 2 }, { a: 0, default: 'x' })).toBeUndefined();
+  });
 });

@@ -33,6 +33,12 @@ type ResolveFilename = (request: string, parent: { filename?: string | null } | 
  *   host's copy when the host has one, so a plugin that ships its own (older)
  *   `plugin-catalog-node` still shares the host's extension points and
  *   services instead of a second, disconnected copy;
+ * - `@backstage/<package>/alpha` required from inside a plugin folder gives
+ *   the host's alpha exports plus the names the host package's main entry
+ *   exports and alpha does not (alpha wins a name both have): Backstage moves
+ *   APIs from `/alpha` to the main entry when it stabilises them
+ *   (`catalogProcessingExtensionPoint`, `scaffolderActionsExtensionPoint`), so
+ *   a plugin built before the move still finds them where it looks;
  * - other packages a plugin does not bundle come from the host, wherever the
  *   root is on disk; what it bundles (its own `-node` libraries, say) comes
  *   from its own node_modules.
@@ -47,6 +53,49 @@ export function installDynamicPluginResolution(options: {
   const original = mod._resolveFilename;
   const sets: Array<{ rootPrefix: string; packages: ReadonlyMap<string, string> }> = [];
   let installed = true;
+  /** Host alpha file → what plugins get for it: the file itself, or a merged module. */
+  const alphaEntries = new Map<string, { file: string; module?: NodeModule }>();
+
+  /**
+   * The host's `<package>/alpha` file, or, when the package's main entry
+   * exports names alpha does not, a module (in the require cache under a
+   * name of its own) with alpha's exports and those names.
+   */
+  const alphaWithMovedExports = (request: string, hostFile: string): string => {
+    const match = ALPHA_ENTRY.exec(request);
+    if (!match) return hostFile;
+    let entry = alphaEntries.get(hostFile);
+    if (!entry) {
+      let mainFile: string;
+      try {
+        mainFile = options.hostResolve(match[1]);
+      } catch {
+        return hostFile;
+      }
+      const load = (file: string) => Module.createRequire(file)(file) as Record<string, unknown>;
+      let merged: Record<string, unknown> | undefined;
+      try {
+        merged = withMovedExports(load(hostFile), load(mainFile));
+      } catch {
+        // An entry that does not load: the plugin's own require says why.
+        return hostFile;
+      }
+      if (!merged) {
+        entry = { file: hostFile };
+      } else {
+        const file = path.join(path.dirname(hostFile), `${path.basename(hostFile)}+main-entry`);
+        const module = new Module(file) as NodeModule;
+        module.filename = file;
+        module.loaded = true;
+        module.exports = merged;
+        entry = { file, module };
+      }
+      alphaEntries.set(hostFile, entry);
+    }
+    const cache = (Module as unknown as { _cache: Record<string, NodeModule> })._cache;
+    if (entry.module && cache[entry.file] !== entry.module) cache[entry.file] = entry.module;
+    return entry.file;
+  };
 
   const hook: ResolveFilename = function resolveWithDynamicPlugins(this: unknown, request, parent, ...rest) {
     if (!installed || sets.length === 0) return original.call(this, request, parent, ...rest);
@@ -57,11 +106,13 @@ export function installDynamicPluginResolution(options: {
     const parentFile = parent?.filename ?? '';
     const fromPlugin = isBare(request) && sets.some(set => parentFile.startsWith(set.rootPrefix));
     if (fromPlugin && request.startsWith('@backstage/')) {
+      let hostFile: string | undefined;
       try {
-        return options.hostResolve(request);
+        hostFile = options.hostResolve(request);
       } catch {
         // the host does not have it: the plugin's own copy is used
       }
+      if (hostFile) return alphaWithMovedExports(request, hostFile);
     }
     try {
       return original.call(this, request, parent, ...rest);
@@ -93,6 +144,27 @@ export function installDynamicPluginResolution(options: {
       if (mod._resolveFilename === hook) mod._resolveFilename = original;
     },
   };
+}
+
+/** `@backstage/<package>/alpha`: the package is group 1. */
+const ALPHA_ENTRY = /^(@backstage\/[^/]+)\/alpha$/;
+
+/**
+ * Alpha's exports plus the main entry's names alpha lacks, read through to
+ * the host's modules (a getter per name, so nothing is copied or frozen);
+ * undefined when the main entry adds nothing.
+ */
+export function withMovedExports(alpha: Record<string, unknown>, main: Record<string, unknown>): Record<string, unknown> | undefined {
+  // A default export is the entry's own, not an API that moved.
+  const moved = Object.keys(main).filter(name => name !== 'default' && name !== '__esModule' && !(name in alpha));
+  if (moved.length === 0) return undefined;
+  const merged: Record<string, unknown> = {};
+  const expose = (source: Record<string, unknown>, name: string) =>
+    Object.defineProperty(merged, name, { enumerable: true, get: () => source[name] });
+  for (const name of Object.keys(alpha)) expose(alpha, name);
+  for (const name of moved) expose(main, name);
+  if (alpha.__esModule) Object.defineProperty(merged, '__esModule', { value: true });
+  return merged;
 }
 
 const isBare = (request: string) =>
