@@ -17,8 +17,11 @@ import { startVerdaccio, type StartedVerdaccio } from '../support/verdaccio.ts';
  * npm registry and a local OCI registry, installed through
  * dynamic-plugins.yaml and loaded by the built backend. Plus one package
  * published in RHDH's `-dynamic` format, installed unchanged: the ones in the
- * registry here (janus-idp, Backstage 1.28) use an extension point Backstage
- * has since moved, so it must fail alone, with the reason.
+ * registry here (janus-idp, Backstage 1.28) declare backend-plugin-api
+ * ^0.7.0 and take the scaffolder extension point from
+ * `plugin-scaffolder-node/alpha`, where Backstage has since moved it out of;
+ * the loader accepts the pre-1.0 range with a warning and gives `/alpha`
+ * requests the moved names, so it loads and its action is listed.
  */
 const fixtures = process.env.DEVPORTAL_THIRD_PARTY_DIR ?? path.join(repoRoot, '.devportal/tools/third-party');
 const cli = path.join(repoRoot, 'packages/cli/bin/devportal-cli');
@@ -112,9 +115,6 @@ describe('third-party backend plugins', () => {
           rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain', 'User', 'Group', 'Template'] }],
           locations: [{ type: 'url', target: `http://127.0.0.1:${upstreamPort}/catalog/api.yaml` }],
         },
-        // RHDH's package declares backend-plugin-api ^0.7.0; loading it is a
-        // deliberate, logged override.
-        dynamicPlugins: { backend: { ignoreCompatibility: [RHDH_REGEX] } },
       },
       withBundledPlugins: false,
     });
@@ -130,24 +130,23 @@ describe('third-party backend plugins', () => {
   it('reports every third-party plugin loaded', async () => {
     const { plugins } = await getJson(`${backend.baseUrl}/api/dynamic-plugins/status`, token);
     const byName = Object.fromEntries(plugins.map((p: any) => [p.package, p]));
-    for (const name of ['@backstage/plugin-proxy-backend', '@backstage/plugin-catalog-backend-module-openapi', '@roadiehq/scaffolder-backend-module-utils']) {
+    for (const name of ['@backstage/plugin-proxy-backend', '@backstage/plugin-catalog-backend-module-openapi', '@roadiehq/scaffolder-backend-module-utils', RHDH_REGEX]) {
       assert.equal(byName[name]?.state, 'loaded', `${name}: ${JSON.stringify(byName[name])}`);
     }
     assert.equal(byName['@backstage/plugin-proxy-backend'].source, 'npm');
     assert.equal(byName['@roadiehq/scaffolder-backend-module-utils'].source, 'oci');
   });
 
-  it('isolates the RHDH -dynamic package, built for Backstage 1.28, with the reason it cannot run here', async () => {
-    // Its declared backend-plugin-api ^0.7.0 makes it incompatible; with the
-    // override it is loaded, and its dependency on the scaffolder extension
-    // point from `plugin-scaffolder-node/alpha` (gone since) is reported
-    // instead of taking the backend down.
-    assert.match(backend.logs(), /regex-dynamic needs @backstage\/backend-plugin-api \^0\.7\.0, the host has 1\.10\.1; loaded anyway/);
+  it('loads the RHDH -dynamic package, built for Backstage 1.28, unchanged, with a warning naming its pre-1.0 API range', async () => {
+    // No ignoreCompatibility override: ^0.7.0 is accepted on this 1.x host,
+    // logged; its scaffolderActionsExtensionPoint, taken from
+    // `plugin-scaffolder-node/alpha`, is the host's (now in the main entry).
+    assert.match(backend.logs(), /regex-dynamic declares @backstage\/backend-plugin-api \^0\.7\.0 \(pre-1\.0\), the host has 1\.10\.1: accepted/);
     const { plugins } = await getJson(`${backend.baseUrl}/api/dynamic-plugins/status`, token);
     const regex = plugins.find((p: any) => p.package === RHDH_REGEX);
-    assert.equal(regex.state, 'failed');
-    assert.match(regex.reason, /depends on 'scaffolder', which this host's Backstage packages do not provide/);
-    assert.equal((await fetch(`${backend.baseUrl}/.backstage/health/v1/readiness`)).status, 200);
+    assert.equal(regex.state, 'loaded', JSON.stringify(regex));
+    const actions = await getJson<any[]>(`${backend.baseUrl}/api/scaffolder/v2/actions`, token);
+    assert.ok(actions.some(a => a.id === 'regex:replace'), actions.map(a => a.id).join(', '));
   });
 
   it('proxies through the proxy-backend route configured in dynamic-plugins.yaml', async () => {
