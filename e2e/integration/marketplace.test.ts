@@ -153,6 +153,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(res.body.package, `${PROXY}@${proxyVersion}`);
       assert.match(res.body.integrity, /^sha512-/);
+      // Read from the registry's manifest when staged: an apply of frontend roles only starts no backend ahead.
+      assert.equal(res.body.role, 'backend-plugin');
       assert.equal(res.body.author, 'user:default/guest');
       const { body } = await api('GET', '/changes');
       assert.deepEqual(body.changes.map((c: any) => c.key), [PROXY]);

@@ -11,6 +11,8 @@ export interface PinnedPackage {
   package: string;
   integrity?: string;
   digest?: string;
+  /** The version's `backstage.role` (npm only): what the marketplace predicts an apply's work from. */
+  role?: string;
 }
 
 export interface PinOptions {
@@ -52,7 +54,9 @@ export async function pinPackage(spec: string, options: PinOptions): Promise<Pin
       ...npm.options,
       where: options.configDir,
       ignoreScripts: true,
-      fullMetadata: false,
+      // The full manifest: the abbreviated one has no `backstage` field, and
+      // the role it carries is what tells a frontend-only apply early.
+      fullMetadata: true,
       preferOnline: true,
       cache,
       timeout: options.timeoutMs ?? 30_000,
@@ -64,7 +68,8 @@ export async function pinPackage(spec: string, options: PinOptions): Promise<Pin
     if (typeof integrity !== 'string' || !/^sha512-/.test(integrity)) {
       throw new InstallError(`${spec}: the registry publishes no sha512 integrity for ${manifest.name}@${manifest.version}`, 'MISSING_INTEGRITY');
     }
-    return { package: `${manifest.name}@${manifest.version}`, integrity };
+    const role = manifest.backstage?.role;
+    return { package: `${manifest.name}@${manifest.version}`, integrity, ...(typeof role === 'string' ? { role } : {}) };
   } catch (error) {
     if (error instanceof InstallError) throw error;
     const e = error as { code?: string; statusCode?: number; message?: string };

@@ -99,6 +99,12 @@ export interface PendingChange extends ChangeRequest {
   id: number;
   /** The plugin's key (the package without version). */
   key: string;
+  /**
+   * The package's `backstage.role`, when staging could read it (an install
+   * from a registry): an apply whose changes are all frontend plugins starts
+   * no backend ahead of its install.
+   */
+  role?: string;
   author: string;
   createdAt: string;
 }

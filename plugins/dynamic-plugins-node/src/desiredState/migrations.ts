@@ -77,6 +77,21 @@ const migrations: Migration[] = [
       await knex.schema.dropTable(REPLICAS_TABLE);
     },
   },
+  {
+    name: '20261206_change_role',
+    async up(knex) {
+      // The staged package's backstage.role: lets an apply tell, before it
+      // installs anything, that it changes frontend plugins only.
+      await knex.schema.alterTable(CHANGES_TABLE, table => {
+        table.string('role', 64).nullable();
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable(CHANGES_TABLE, table => {
+        table.dropColumn('role');
+      });
+    },
+  },
 ];
 
 const source: Knex.MigrationSource<Migration> = {

@@ -45,6 +45,7 @@ interface ChangeRow {
   package: string;
   integrity: string | null;
   plugin_config: string | null;
+  role: string | null;
   author: string;
   created_at: string;
 }
@@ -74,13 +75,14 @@ export class DesiredStateStore {
 
   // --- staged changes -------------------------------------------------------
 
-  async addChange(change: ChangeRequest & { key: string }, author: string): Promise<PendingChange> {
+  async addChange(change: ChangeRequest & { key: string; role?: string }, author: string): Promise<PendingChange> {
     const row = {
       key: change.key,
       action: change.action,
       package: change.package,
       integrity: change.integrity ?? null,
       plugin_config: change.pluginConfig === undefined ? null : JSON.stringify(change.pluginConfig),
+      role: change.role ?? null,
       author,
       created_at: new Date().toISOString(),
     };
@@ -249,6 +251,7 @@ function toChange(row: ChangeRow): PendingChange {
     package: row.package,
     ...(row.integrity ? { integrity: row.integrity } : {}),
     ...(row.plugin_config !== null ? { pluginConfig: JSON.parse(row.plugin_config) } : {}),
+    ...(row.role ? { role: row.role } : {}),
     author: row.author,
     createdAt: row.created_at,
   };
