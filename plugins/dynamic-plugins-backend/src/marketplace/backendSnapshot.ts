@@ -21,12 +21,7 @@ export function backendSnapshot(root: string): string {
   const state = readInstallState(root);
   const records = Object.values(state?.plugins ?? {}).sort((a, b) => a.folder.localeCompare(b.folder));
   for (const record of records) {
-    let role: string | undefined;
-    try {
-      role = JSON.parse(fs.readFileSync(path.join(root, record.folder, 'package.json'), 'utf8'))?.backstage?.role;
-    } catch {
-      role = undefined;
-    }
+    const role = installedRole(root, record.folder);
     if (role !== undefined && !isBackendRole(role)) continue;
     const fingerprint = (record as { folderFingerprint?: string }).folderFingerprint ?? '';
     hash.update(`${record.folder}\0${record.name}@${record.version}\0${record.integrity ?? record.digest ?? ''}\0${fingerprint}\n`);
@@ -37,6 +32,15 @@ export function backendSnapshot(root: string): string {
     hash.update('<no app-config>');
   }
   return hash.digest('hex');
+}
+
+/** The `backstage.role` of the package installed in `folder`, if it says. */
+export function installedRole(root: string, folder: string): string | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(root, folder, 'package.json'), 'utf8'))?.backstage?.role;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The marketplace generation the root holds: from the layer file its last install read, or null. */

@@ -22,6 +22,7 @@ import {
 import { pinPackage, pluginKeyOf, resolvePluginConfig, type ResolvedConfig } from '@devportal/plugin-installer';
 import { backendSnapshot } from './backendSnapshot';
 import { layeredPlugins } from './effective';
+import { changesFrontendOnly } from './frontendOnly';
 import { runInstaller } from './installRunner';
 import type { MarketplaceSettings } from './settings';
 import type { ConfigValidator } from './validateConfig';
@@ -100,16 +101,24 @@ export class Marketplace {
       throw new InputError('pluginConfig must be a mapping of app-config keys');
     }
     const effective = await this.effective();
-    let change: ChangeRequest & { key: string } = { ...request, key: request.package };
+    let change: ChangeRequest & { key: string; role?: string } = { ...request, key: request.package };
     if (request.action === 'install') {
       const { key, error } = await pluginKeyOf(request.package);
       if (error) throw new InputError(error);
+      const pin = async () => pinPackage(request.package, { configDir: path.dirname(this.deps.settings.baseConfig) });
       const pinned = request.integrity
-        ? { package: request.package, integrity: request.integrity }
-        : await pinPackage(request.package, { configDir: path.dirname(this.deps.settings.baseConfig) }).catch(error => {
+        ? // Pinned by the caller (a catalog entry): the registry is asked for the role only, and may be out of reach.
+          { package: request.package, integrity: request.integrity, role: (await pin().catch(() => undefined))?.role }
+        : await pin().catch(error => {
             throw new InputError(`cannot pin ${request.package}: ${(error as Error).message}`);
           });
-      change = { ...request, key, package: pinned.package, ...(pinned.integrity ? { integrity: pinned.integrity } : {}) };
+      change = {
+        ...request,
+        key,
+        package: pinned.package,
+        ...(pinned.integrity ? { integrity: pinned.integrity } : {}),
+        ...(pinned.role ? { role: pinned.role } : {}),
+      };
     } else {
       const byPackage = effective.find(p => p.key === request.package || p.package === request.package);
       if (!byPackage) throw new NotFoundError(`no plugin ${request.package} is installed or staged`);
@@ -142,7 +151,8 @@ export class Marketplace {
     this.refuseWhileMoving();
     const changes = await this.deps.store.listChanges();
     if (changes.length === 0) throw new InputError('there are no staged changes to apply');
-    return this.startGeneration(author, { changeIds: changes.map(c => c.id) }, (before, resolvedBase) => {
+    const stagedRoles = new Map(changes.flatMap(c => (c.role ? [[c.key, c.role] as const] : [])));
+    return this.startGeneration(author, { changeIds: changes.map(c => c.id), stagedRoles }, (before, resolvedBase) => {
       const base = new Map(resolvedBase.plugins.map(p => [p.key, { package: p.package, locked: p.locked === true }]));
       let layer = before;
       for (const change of changes) layer = applyChange(layer, change, base.get(change.key));
@@ -170,7 +180,7 @@ export class Marketplace {
    */
   private async startGeneration(
     author: string,
-    input: { changeIds: number[]; rollbackOf?: number },
+    input: { changeIds: number[]; rollbackOf?: number; stagedRoles?: ReadonlyMap<string, string> },
     layerOf: (before: KeyedLayerEntry[], resolvedBase: ResolvedConfig) => KeyedLayerEntry[],
   ): Promise<number> {
     this.refuseWhileMoving();
@@ -193,7 +203,8 @@ export class Marketplace {
       if (error instanceof ApplyRunningError) throw new ConflictError(error.message);
       throw error;
     }
-    void this.carryOut(generation, { own: true, changeIds: input.changeIds, diff: { before, resolvedBase } });
+    const frontendOnly = changesFrontendOnly({ root: this.deps.root, before, after: layer, base: resolvedBase, stagedRoles: input.stagedRoles ?? new Map() });
+    void this.carryOut(generation, { own: true, changeIds: input.changeIds, diff: { before, resolvedBase }, frontendOnly });
     return generation.id;
   }
 
@@ -221,11 +232,14 @@ export class Marketplace {
    */
   private async carryOut(
     generation: StoredGeneration,
-    purpose: { own: true; changeIds: number[]; diff: DiffInput } | { own: false },
+    purpose: { own: true; changeIds: number[]; diff: DiffInput; frontendOnly: boolean } | { own: false },
   ): Promise<void> {
     const { store, logger } = this.deps;
     this.target = { id: generation.id, previous: this.served, recordOnFailure: purpose.own };
-    this.deps.prepareGeneration?.(generation.id);
+    // A replica following a generation staged elsewhere does not have the
+    // staged roles, so it always prepares: a backend it does not need is stopped unused.
+    if (purpose.own && purpose.frontendOnly) logger.info(`Generation ${generation.id} changes frontend plugins only; no backend is started ahead of its install`);
+    else this.deps.prepareGeneration?.(generation.id);
     try {
       if (purpose.own) void this.report(generation.id, 'resolve');
       const before = backendSnapshot(this.deps.root);
