@@ -3,10 +3,19 @@
  * sub-commands here.
  */
 import { createProgram } from './program';
+import { isWarmInstaller, warmArguments } from './warmInstaller';
 
-createProgram()
-  .parseAsync(process.argv)
-  .catch((error: Error) => {
-    process.stderr.write(`devportal: error: ${error.message}\n`);
-    process.exit(1);
-  });
+async function main() {
+  let argv = process.argv;
+  if (isWarmInstaller()) {
+    const args = await warmArguments();
+    if (!args) return;
+    argv = [process.argv[0], process.argv[1], ...args];
+  }
+  await createProgram().parseAsync(argv);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`devportal: error: ${error.message}\n`);
+  process.exit(1);
+});

@@ -26,6 +26,25 @@ export type { NpmSettings } from './sources/npmrc';
 export type { NpmPublishOptions, OciPublishOptions };
 export type { CatalogReadResult, CatalogSource, ReadCatalogEntry, ReadCatalogOptions } from './catalog';
 
+/**
+ * Loads the modules an install that fetches and extracts needs, ahead of the
+ * call. An installer process started before its work is known (the
+ * marketplace's warm installer) calls it while it waits.
+ */
+export async function preloadInstaller(): Promise<void> {
+  await Promise.all([
+    import('./installOne'),
+    import('./config/layers'),
+    import('./config/merge'),
+    import('yaml'),
+    import('./sources/npm'),
+    import('./sources/npmDownload'),
+    import('./extract'),
+    import('pacote'),
+    import('npm-registry-fetch'),
+  ]);
+}
+
 /** A `package:` line's key across config layers (the package without its version, RHDH's rule), and whether it is valid. */
 export async function pluginKeyOf(spec: string): Promise<{ key: string; error?: string; source?: string }> {
   const classified = (await import('./spec/classify')).classifySpec(spec);

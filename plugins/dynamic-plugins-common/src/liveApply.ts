@@ -39,6 +39,16 @@ export const HOLD_START_ENV = 'DEVPORTAL_HOLD_START';
  */
 export const CONFIG_SCHEMA_CACHE_ENV = 'DEVPORTAL_CONFIG_SCHEMA_CACHE';
 
+/**
+ * Set to `1` in the environment of an installer (`devportal-cli plugins
+ * install`) the marketplace starts ahead of an apply, when a change is
+ * staged: it loads the install's modules (npm and OCI clients, tar, YAML;
+ * most of its CPU) while nothing waits, then reads its arguments as one line
+ * of JSON, a string array, from stdin. End of input without a line (the
+ * backend went away) makes it exit quietly.
+ */
+export const WARM_INSTALLER_ENV = 'DEVPORTAL_WARM_INSTALLER';
+
 /** Backend → supervisor. */
 export type BackendToSupervisor =
   /**

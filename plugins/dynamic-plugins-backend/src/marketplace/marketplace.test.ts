@@ -15,6 +15,8 @@ import { Marketplace } from './marketplace';
 jest.mock('@devportal/plugin-installer', () => ({
   pluginKeyOf: async (spec: string) => ({ key: spec.replace(/@[^@/]+$/, '') }),
   resolvePluginConfig: async () => ({ plugins: [] }),
+  // The registry's answer when a change is staged: a package named *-frontend is a frontend plugin.
+  pinPackage: async (spec: string) => ({ package: spec, role: /-frontend@/.test(spec) ? 'frontend-plugin' : 'backend-plugin' }),
 }));
 jest.mock('./effective', () => ({
   layeredPlugins: async (_baseFile: string, layer: Array<{ key: string; package: string; disabled?: boolean }>) =>
@@ -30,19 +32,31 @@ jest.mock('./effective', () => ({
 const FAKE_INSTALLER = (dir: string) => `
 const fs = require('fs');
 const path = require('path');
-const args = process.argv.slice(2);
-const root = args[args.indexOf('--root') + 1];
 const flag = name => fs.existsSync(path.join(${JSON.stringify(dir)}, name));
-const wait = setInterval(() => {
-  if (!flag('go')) return;
-  clearInterval(wait);
-  if (flag('fail')) {
-    process.stdout.write(JSON.stringify({ ok: false, error: { message: 'the registry did not answer' } }) + '\\n');
-    process.exit(1);
-  }
-  if (flag('backend')) fs.writeFileSync(path.join(root, 'app-config.dynamic-plugins.yaml'), 'changed: ' + Date.now() + '\\n');
-  process.stdout.write(JSON.stringify({ ok: true, plugins: [] }) + '\\n');
-}, 20);
+const run = args => {
+  const root = args[args.indexOf('--root') + 1];
+  fs.appendFileSync(path.join(${JSON.stringify(dir)}, 'runs'), (process.env.DEVPORTAL_WARM_INSTALLER === '1' ? 'warm' : 'cold') + '\\n');
+  const wait = setInterval(() => {
+    if (!flag('go')) return;
+    clearInterval(wait);
+    if (flag('fail')) {
+      process.stdout.write(JSON.stringify({ ok: false, error: { message: 'the registry did not answer' } }) + '\\n');
+      process.exit(1);
+    }
+    if (flag('backend')) fs.writeFileSync(path.join(root, 'app-config.dynamic-plugins.yaml'), 'changed: ' + Date.now() + '\\n');
+    process.stdout.write(JSON.stringify({ ok: true, plugins: [] }) + '\\n');
+  }, 20);
+};
+// Started ahead (WARM_INSTALLER_ENV): the arguments come as one JSON line on stdin.
+if (process.env.DEVPORTAL_WARM_INSTALLER === '1') {
+  let input = '';
+  process.stdin.on('data', chunk => {
+    input += chunk;
+    if (input.includes('\\n')) run(JSON.parse(input.slice(0, input.indexOf('\\n'))));
+  });
+} else {
+  run(process.argv.slice(2));
+}
 `;
 
 describe('Marketplace apply', () => {
@@ -113,6 +127,19 @@ describe('Marketplace apply', () => {
     // Its diff, worked out while the installer ran, is recorded before the new backend is asked for (its verdict reads it).
     expect((await store.getGeneration(id))?.diff).toEqual([expect.objectContaining({ key: '@acme/plugin-a', change: 'added' })]);
     expect(marketplace.local()).toEqual({ served: null, target: id });
+    // The installer started when the change was staged did the install.
+    expect(fs.readFileSync(path.join(dir, 'runs'), 'utf8')).toBe('warm\n');
+  });
+
+  it('installs in a new process when the installer started ahead has gone away', async () => {
+    const waiting = (marketplace as unknown as { warmInstaller: { waiting?: { child: import('node:child_process').ChildProcess } } }).warmInstaller.waiting;
+    expect(waiting).toBeDefined();
+    waiting!.child.kill('SIGKILL');
+    await new Promise(resolve => waiting!.child.once('exit', resolve));
+    const id = await marketplace.apply('user:default/jane');
+    go();
+    await until('the generation to serve', async () => (await stateOf(id)) === 'serving');
+    expect(fs.readFileSync(path.join(dir, 'runs'), 'utf8').trim().split('\n').pop()).toBe('cold');
   });
 
   it('lets the held backend go when only frontend plugins changed: the running backend serves the generation', async () => {
@@ -121,6 +148,17 @@ describe('Marketplace apply', () => {
     await until('the generation to serve', async () => (await stateOf(id)) === 'serving');
     expect(calls).toEqual([`prepare ${id}`, `abandon ${id}`]);
     expect(marketplace.local()).toEqual({ served: id });
+  });
+
+  it('starts no held backend for an apply whose staged packages are all frontend plugins', async () => {
+    await store.removeChanges((await store.listChanges()).map(c => c.id));
+    await marketplace.stage({ action: 'install', package: '@acme/radar-frontend@1.0.0', integrity: `sha512-${'b'.repeat(86)}==` }, 'user:default/jane');
+    expect((await store.listChanges())[0].role).toBe('frontend-plugin');
+    const id = await marketplace.apply('user:default/jane');
+    expect(calls).toEqual([]);
+    go();
+    await until('the generation to serve', async () => (await stateOf(id)) === 'serving');
+    expect(calls).toEqual([`abandon ${id}`]);
   });
 
   it('lets the held backend go when the install fails, and records why', async () => {

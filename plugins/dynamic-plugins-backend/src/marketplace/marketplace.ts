@@ -23,7 +23,7 @@ import { pinPackage, pluginKeyOf, resolvePluginConfig, type ResolvedConfig } fro
 import { backendSnapshot } from './backendSnapshot';
 import { layeredPlugins } from './effective';
 import { changesFrontendOnly } from './frontendOnly';
-import { runInstaller } from './installRunner';
+import { runInstaller, WarmInstaller } from './installRunner';
 import type { MarketplaceSettings } from './settings';
 import type { ConfigValidator } from './validateConfig';
 
@@ -72,9 +72,11 @@ export class Marketplace {
   private served: number | null;
   private target: { id: number; previous: number | null; recordOnFailure: boolean } | undefined;
   private lastError: string | undefined;
+  private readonly warmInstaller: WarmInstaller;
 
   constructor(private readonly deps: MarketplaceDeps & { served: number | null }) {
     this.served = deps.served;
+    this.warmInstaller = new WarmInstaller(deps.settings.cli);
   }
 
   local(): LocalState {
@@ -139,7 +141,10 @@ export class Marketplace {
     } catch (error) {
       throw new InputError((error as Error).message);
     }
-    return this.deps.store.addChange(change, author);
+    const staged = await this.deps.store.addChange(change, author);
+    // An apply usually follows: its installer loads its modules now, off the apply's path.
+    this.warmInstaller.warm();
+    return staged;
   }
 
   /**
@@ -311,6 +316,7 @@ export class Marketplace {
         extraArgs: settings.installerArgs,
         timeoutMs: settings.installTimeoutMs,
         onStage,
+        warm: this.warmInstaller,
       }),
     );
   }
