@@ -9,7 +9,7 @@
  * Prints medians, the breakdown of the time to serving, and the figures
  * against the issue's targets.
  *
- *   node bench/live-apply/live-apply.ts [--db sqlite|postgres|both] [--runs 5] [--clients 200] [--json] [--results FILE]
+ *   node bench/live-apply/live-apply.ts [--db sqlite|postgres|both] [--runs 5] [--clients 200] [--ops backend,frontend] [--json] [--results FILE]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '200' },
     probation: { type: 'string', default: '10' },
     steady: { type: 'string', default: '20' },
+    ops: { type: 'string', default: 'backend,frontend' },
     json: { type: 'boolean' },
     results: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -35,7 +36,7 @@ const { values } = parseArgs({
 });
 if (values.help || !['sqlite', 'postgres', 'both'].includes(values.db!)) {
   process.stdout.write(
-    'Usage: node bench/live-apply/live-apply.ts [--db sqlite|postgres|both] [--runs 5] [--clients 200] [--probation 10] [--steady 20] [--json] [--results FILE]\n\n' +
+    'Usage: node bench/live-apply/live-apply.ts [--db sqlite|postgres|both] [--runs 5] [--clients 200] [--probation 10] [--steady 20] [--ops backend,frontend] [--json] [--results FILE]\n\n' +
       'Time from Apply to a backend and a frontend plugin serving under keep-alive load, failed requests, and p99 latency and peak RSS during the switch against steady state.\n',
   );
   process.exit(values.help ? 0 : 2);
@@ -43,6 +44,8 @@ if (values.help || !['sqlite', 'postgres', 'both'].includes(values.db!)) {
 const runs = Number(values.runs);
 const clients = Number(values.clients);
 const probation = Number(values.probation);
+// --ops frontend: the frontend operation alone, for work on that path (the backend figures then stay empty).
+const selectedOps = new Set(values.ops!.split(','));
 const dbs = values.db === 'both' ? (['sqlite', 'postgres'] as const) : ([values.db] as ['sqlite' | 'postgres']);
 const progress = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -149,22 +152,23 @@ async function assetsOf(baseUrl: string): Promise<string[]> {
 }
 
 /** One run: the three backend operations and the frontend one, each timed; the frontend plugin is disabled again after. */
-async function oneRun(portal: Portal, registry: Registry, probe: Awaited<ReturnType<typeof startPageProbe>>, run: number, ops: OpRecord[]) {
+async function oneRun(portal: Portal, registry: Registry, probe: Awaited<ReturnType<typeof startPageProbe>>, run: number, records: OpRecord[]) {
   const db = portal.db;
-  for (const [kind, change, expected] of [
+  for (const [kind, change, expected] of (selectedOps.has('backend') ? [
     ['backend enable', { action: 'install', package: `${ROUTE_PLUGIN}@1.0.0` }, '1.0.0'],
     ['backend upgrade', { action: 'install', package: `${ROUTE_PLUGIN}@1.1.0` }, '1.1.0'],
     ['backend disable', { action: 'disable', package: ROUTE_PLUGIN }, 404],
-  ] as const) {
+  ] as const : [])) {
     const op = await backendOp(portal, kind, run, change, expected);
-    ops.push(op);
+    records.push(op);
     progress(`${db} run ${run}: ${kind}: serving after ${((op.servedAt - op.applyAt) / 1000).toFixed(1)} s`);
     // A quiet moment between switches, so windows do not overlap.
     await sleep(3_000);
   }
+  if (!selectedOps.has('frontend')) return;
   const op = await frontendOp(portal, registry, probe, run);
-  ops.push(op);
-  progress(`${db} run ${run}: frontend enable: page shows it after ${((op.servedAt - op.applyAt) / 1000).toFixed(1)} s (remotes list ${(((op.remotesAt ?? NaN) - op.applyAt) / 1000).toFixed(1)} s)`);
+  records.push(op);
+  progress(`${db} run ${run}: frontend enable: page shows it after ${((op.servedAt - op.applyAt) / 1000).toFixed(1)} s (remotes list ${(((op.remotesAt ?? NaN) - op.applyAt) / 1000).toFixed(1)} s); the showing load's requests:\n  ${probe.lastLoad().join('\n  ')}`);
   // Disabled again for the next run; not measured.
   const { id } = await apply(portal, { action: 'disable', package: registry.radar.name });
   await generationServes(portal, id);

@@ -174,15 +174,36 @@ export async function startPageProbe(baseUrl: string) {
   await page.getByRole('button', { name: /enter/i }).click();
   await page.getByTestId('home-greeting').waitFor();
   const radar = () => page.getByRole('link', { name: 'Tech Radar' });
+  // Each request of the current load with when it began: what a slow page load waited on.
+  let requests: { url: string; began: number; ms?: number; fromCache?: boolean }[] = [];
+  const started = new Map<unknown, { url: string; began: number; ms?: number; fromCache?: boolean }>();
+  page.on('request', request => {
+    const entry = { url: request.url(), began: Date.now() };
+    started.set(request, entry);
+    requests.push(entry);
+  });
+  const finish = (request: any) => {
+    const entry = started.get(request);
+    if (entry) entry.ms = Date.now() - entry.began;
+  };
+  page.on('requestfinished', finish);
+  page.on('requestfailed', finish);
   return {
     /**
      * Loads the home page anew and says whether the Tech Radar nav item is
      * there once the app has rendered (the home greeting is always there).
      */
     async showsRadar(): Promise<boolean> {
+      requests = [];
+      started.clear();
       await page.goto(baseUrl, { waitUntil: 'load' });
       await page.getByTestId('home-greeting').or(radar()).first().waitFor();
       return (await radar().count()) > 0;
+    },
+    /** The last load's requests, in the order they began: path, ms after the load began, and how long each took. */
+    lastLoad(): string[] {
+      const first = requests[0]?.began ?? 0;
+      return requests.map(r => `${new URL(r.url).pathname} +${r.began - first} ms ${r.ms === undefined ? 'unfinished' : `${r.ms} ms`}`);
     },
     close: () => browser.close(),
   };
