@@ -98,7 +98,7 @@ export function createProgram(): Command {
     .option('--retry-failed', 'build again the entries whose last build failed (their failure is cached otherwise)')
     .option('--no-smoke', 'export only; no portal, no browser')
     .option('--port <port>', 'the first port tried for the smoke portal', '7300')
-    .option('--table <file>', 'where the results table is written', 'docs/plugins/catalog.md')
+    .option('--table <file>', 'where the results table is written (a build with --only leaves it as it is)', 'docs/plugins/catalog.md')
     .option('--no-write-table', 'do not write the results table')
     .option('--publish <ref>', 'publish the plugins that built and passed as one OCI image (RHDH layout), oci://host[:port]/repo:tag, and their RHDH catalog index image as <tag>-index')
     .option('--publish-index <file>', 'with --publish: where the index of the published plugins (a catalog list file) is written', 'catalog-index.yaml')

@@ -25,6 +25,10 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
   const port = Number(options.port);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency must be a whole number of 1 or more');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error('--port must be a port number');
+  // The table lists every entry with its counts: a build of a few would
+  // write a table of those few, so it leaves the table as it is.
+  const writeTable = options.writeTable && options.only.length === 0;
+  if (options.writeTable && !writeTable) process.stderr.write('catalog: --only builds a few entries; the results table (every entry) is left as it is\n');
   try {
     const report = await buildCatalog({
       repoRoot,
@@ -35,7 +39,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
       retryFailed: options.retryFailed,
       smoke: options.smoke,
       port,
-      tableFile: options.writeTable ? path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md') : undefined,
+      tableFile: writeTable ? path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md') : undefined,
       publish: options.publish
         ? {
             reference: options.publish,
@@ -79,7 +83,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
           (report.published
             ? `; published ${report.published.published.length} plugins as ${report.published.digest}, catalog index image ${report.published.indexImage.reference}`
             : '') +
-          (options.writeTable ? `; table: ${path.relative(repoRoot, path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md'))}` : '') +
+          (writeTable ? `; table: ${path.relative(repoRoot, path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md'))}` : '') +
           '\n',
       );
     }
