@@ -119,14 +119,16 @@ async function backendOp(portal: Portal, kind: OpKind, run: number, change: Reco
 async function frontendOp(portal: Portal, registry: Registry, probe: Awaited<ReturnType<typeof startPageProbe>>, run: number): Promise<OpRecord> {
   const { name, version } = registry.radar;
   const { id, applyAt } = await apply(portal, { action: 'install', package: `${name}@${version}` });
-  // What a page load fetches, polled beside the browser: how much of the time is the page itself.
-  let remotesAt: number | undefined;
-  const remotes = until(
+  // The public remotes list, which a page load reads first, polled every
+  // 50 ms; a page load is begun as soon as it has the plugin, as by a user
+  // reloading at that moment (page loads back to back instead would add
+  // whatever was left of a load begun just before).
+  const remotesAt = await until(
     'the remotes list to have Tech Radar',
     async () => ((await (await fetch(`${portal.baseUrl}/.backstage/dynamic-features/remotes`)).text()).includes('tech-radar') ? Date.now() : undefined),
     120_000,
     50,
-  ).then(at => (remotesAt = at));
+  );
   let pageLoadMs = 0;
   const servedAt = await until(
     'a new page load to show Tech Radar',
@@ -139,7 +141,6 @@ async function frontendOp(portal: Portal, registry: Registry, probe: Awaited<Ret
     120_000,
     0,
   );
-  await remotes;
   const generationServingAt = await generationServes(portal, id);
   return { kind: 'frontend enable', run, generation: id, applyAt, servedAt, generationServingAt, remotesAt, pageLoadMs };
 }
