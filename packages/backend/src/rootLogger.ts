@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { coreServices, createServiceFactory, type RootConfigService } from '@backstage/backend-plugin-api';
-import { createConfigSecretEnumerator } from '@backstage/backend-defaults/rootConfig';
 import { WinstonLogger, type WinstonLoggerLevelOverride } from '@backstage/backend-defaults/rootLogger';
 import { loadConfigSchema } from '@backstage/config-loader';
 import { CONFIG_SCHEMA_CACHE_ENV } from '@devportal/plugin-dynamic-plugins-common';
+import type { JsonObject } from '@backstage/config';
 import { getPackages } from '@manypkg/get-packages';
 import { format, transports } from 'winston';
+import { configHash, readSecretPaths, secretPaths, valuesAt, writeSecretPaths } from './secretPaths';
 
 /**
  * Backstage's root logger (the same Winston logger, level, meta, overrides
@@ -16,6 +17,13 @@ import { format, transports } from 'winston';
  * there, and the next backend generations read it. Collecting it is a good
  * part of a backend's start (bench/live-apply), and a new generation starts
  * while the old one serves.
+ *
+ * Compiling that schema is about a second of CPU too, so the paths where it
+ * found secrets are kept beside it with the hash of the config they were
+ * found in: a generation whose config is the same (a plugin added without
+ * config) reads its secrets at those paths and compiles nothing. Another
+ * config, or a config that changes while the backend runs, is enumerated
+ * with the schema, as Backstage does.
  */
 export const rootLoggerServiceFactory = createServiceFactory({
   service: coreServices.rootLogger,
@@ -27,9 +35,15 @@ export const rootLoggerServiceFactory = createServiceFactory({
       format: process.env.NODE_ENV === 'production' ? format.json() : WinstonLogger.colorFormat(),
       transports: [new transports.Console()],
     });
-    const enumerate = await createConfigSecretEnumerator({ logger, schema: await secretsSchema(process.env[CONFIG_SCHEMA_CACHE_ENV], logger) });
-    logger.addRedactions(enumerate(config));
-    config.subscribe?.(() => logger.addRedactions(enumerate(config)));
+    const enumerate = secretEnumerator(process.env[CONFIG_SCHEMA_CACHE_ENV], logger);
+    const current = () => config.getOptional<JsonObject>() ?? {};
+    logger.addRedactions(await enumerate(current()));
+    config.subscribe?.(() => {
+      enumerate(current()).then(
+        secrets => logger.addRedactions(secrets),
+        error => logger.error(`The config's secrets could not be enumerated for redaction: ${error}`),
+      );
+    });
     logger.setLevelOverrides(levelOverrides(config));
     config.subscribe?.(() => logger.setLevelOverrides(levelOverrides(config)));
     return logger;
@@ -37,6 +51,33 @@ export const rootLoggerServiceFactory = createServiceFactory({
 });
 
 type ConfigSchema = Awaited<ReturnType<typeof loadConfigSchema>>;
+
+/**
+ * The secrets of a config: at the paths cached for that config when there
+ * are (`<schema cache>.secret-paths.json`), else found with the schema
+ * (compiled once, when first needed) and cached for the next generation.
+ */
+export function secretEnumerator(cacheFile: string | undefined, logger: WinstonLogger): (data: JsonObject) => Promise<Set<string>> {
+  const pathsFile = cacheFile ? `${cacheFile}.secret-paths.json` : undefined;
+  let schema: Promise<ConfigSchema> | undefined;
+  return async data => {
+    const hash = configHash(data);
+    let paths = pathsFile ? readSecretPaths(pathsFile, hash) : undefined;
+    if (!paths) {
+      paths = secretPaths(await (schema ??= secretsSchema(cacheFile, logger)), data);
+      if (pathsFile) {
+        try {
+          writeSecretPaths(pathsFile, hash, paths);
+        } catch (error) {
+          logger.warn(`The config's secret paths could not be cached in ${pathsFile}: ${error}`);
+        }
+      }
+    }
+    const secrets = valuesAt(data, paths);
+    logger.info(`Found ${secrets.size} secrets in config that will be redacted`);
+    return secrets;
+  };
+}
 
 /** The schema from the cache file, or collected (as Backstage's enumerator does) and written there. */
 export async function secretsSchema(cacheFile: string | undefined, logger: WinstonLogger): Promise<ConfigSchema> {
