@@ -64,10 +64,15 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-/** Stages one change and applies it; the Apply's time is taken just before the request. */
+/**
+ * Stages one change and applies it 2 s later, as an admin clicks Install and
+ * then Apply in the pending bar; the Apply's time is taken just before its
+ * request. What staging starts (pinning, the warm installer) is not timed.
+ */
 async function apply(portal: Portal, change: Record<string, unknown>): Promise<{ id: number; applyAt: number }> {
   const staged = await portal.api('POST', '/changes', change);
   if (staged.status !== 201) throw new Error(`staging ${JSON.stringify(change)}: ${staged.status} ${JSON.stringify(staged.body)}`);
+  await sleep(2_000);
   const applyAt = Date.now();
   const applied = await portal.api('POST', '/apply');
   if (applied.status !== 202) throw new Error(`apply: ${applied.status} ${JSON.stringify(applied.body)}`);
