@@ -39,13 +39,14 @@ export async function runInstaller(options: {
     '--refuse-incompatible',
     ...options.extraArgs,
   ];
+  const inNewProcess = () => watch(spawn(process.execPath, [options.cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: installerEnv() }), options);
   const warm = options.warm?.take();
-  if (!warm) return watch(spawn(process.execPath, [options.cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: installerEnv() }), options);
+  if (!warm) return inNewProcess();
   warm.stdin!.on('error', () => {});
   warm.stdin!.end(`${JSON.stringify(args)}\n`);
   const run = await watch(warm, options);
   // A warm installer that went away before its work (it printed no result): the same install, in a new process.
-  return run.answered ? run : watch(spawn(process.execPath, [options.cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: installerEnv() }), options);
+  return run.answered ? run : inNewProcess();
 }
 
 /** Follows one installer process to its end: its progress as stages, its result, its timeout. */
@@ -114,7 +115,7 @@ export class WarmInstaller {
 
   /** Starts one unless one waits already. */
   warm(): void {
-    if (this.waiting && this.waiting.child.exitCode === null && !this.waiting.child.killed) return;
+    if (this.waiting && isRunning(this.waiting.child)) return;
     this.drop();
     const child = spawn(process.execPath, [this.cli], { stdio: ['pipe', 'pipe', 'pipe'], env: installerEnv({ [WARM_INSTALLER_ENV]: '1' }) });
     child.on('error', () => {});
@@ -133,7 +134,7 @@ export class WarmInstaller {
     if (!waiting) return undefined;
     clearTimeout(waiting.timer);
     const { child } = waiting;
-    if (child.exitCode !== null || child.signalCode !== null || child.killed) return undefined;
+    if (!isRunning(child)) return undefined;
     child.ref();
     for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { ref?(): void }).ref?.();
     return child;
@@ -146,6 +147,10 @@ export class WarmInstaller {
     this.waiting.child.stdin?.end();
     this.waiting = undefined;
   }
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null && !child.killed;
 }
 
 function interpret(code: number | null, stdout: string, stderr: string): InstallRun {
