@@ -29,6 +29,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
   // write a table of those few, so it leaves the table as it is.
   const writeTable = options.writeTable && options.only.length === 0;
   if (options.writeTable && !writeTable) process.stderr.write('catalog: --only builds a few entries; the results table (every entry) is left as it is\n');
+  const tableFile = writeTable ? path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md') : undefined;
   try {
     const report = await buildCatalog({
       repoRoot,
@@ -39,7 +40,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
       retryFailed: options.retryFailed,
       smoke: options.smoke,
       port,
-      tableFile: writeTable ? path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md') : undefined,
+      tableFile,
       publish: options.publish
         ? {
             reference: options.publish,
@@ -83,7 +84,7 @@ export async function catalogBuildCommand(options: CatalogBuildCommandOptions) {
           (report.published
             ? `; published ${report.published.published.length} plugins as ${report.published.digest}, catalog index image ${report.published.indexImage.reference}`
             : '') +
-          (writeTable ? `; table: ${path.relative(repoRoot, path.resolve(repoRoot, options.table ?? 'docs/plugins/catalog.md'))}` : '') +
+          (tableFile ? `; table: ${path.relative(repoRoot, tableFile)}` : '') +
           '\n',
       );
     }
