@@ -26,6 +26,7 @@ import { appConfigSchemaModule } from './appConfigSchema';
 import { loadBackendPlugins } from './backendPlugins';
 import { FrontendPlugins } from './frontendPlugins';
 import { createRemotesRouter } from './remotesRouter';
+import { publishRemotes } from './remotesPublisher';
 import { createDynamicPluginsRouter } from './router';
 import type { PluginSchemas } from './schemaVisibility';
 import { DynamicPluginStatusStore } from './status';
@@ -134,6 +135,16 @@ function routesPlugin(frontend: FrontendPlugins, root: string | undefined, statu
             const marketplace = await setUpMarketplace({ config, root, database, auditor, signals, lifecycle, rootLifecycle, logger, host, httpAuth, permissions, status });
             httpRouter.use(marketplace.router);
             servedGeneration = marketplace.servedGeneration;
+            if (marketplace.supervisor.live) {
+              const stop = publishRemotes({
+                current: () => frontend.current(),
+                servedGeneration: marketplace.servedGeneration,
+                send: snapshot => marketplace.supervisor.send(snapshot),
+                root,
+                onError: error => logger.warn(`Could not send the served remotes to the supervisor: ${error.message}`),
+              });
+              lifecycle.addShutdownHook(stop);
+            }
           }
           rootHttpRouter.use(REMOTES_MOUNT, createRemotesRouter(() => frontend.current(), () => servedGeneration?.() ?? null));
         },

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import express from 'express';
 import Router from 'express-promise-router';
-import { GENERATION_HEADER } from '@devportal/plugin-dynamic-plugins-common';
+import { GENERATION_HEADER, remoteFileCacheControl } from '@devportal/plugin-dynamic-plugins-common';
 import type { ServedRemote } from './frontendRemotes';
 
 /**
@@ -11,8 +11,10 @@ import type { ServedRemote } from './frontendRemotes';
  *
  * `current` is asked at every request, so the list and the files follow the
  * installer's state without a restart. The list carries the marketplace
- * generation this backend serves (GENERATION_HEADER). File names inside a remote carry
- * content hashes, except the entry and the manifests.
+ * generation this backend serves (GENERATION_HEADER). Under a supervisor the
+ * front door answers the same paths from what remotesPublisher sends it, so
+ * these routes serve backends run without one and the moments before the
+ * first snapshot arrives.
  */
 export function createRemotesRouter(current: () => Promise<ServedRemote[]>, servedGeneration: () => number | null = () => null): express.Router {
   const router = Router();
@@ -26,9 +28,7 @@ export function createRemotesRouter(current: () => Promise<ServedRemote[]>, serv
         index: false,
         dotfiles: 'deny',
         setHeaders(res, filePath) {
-          const base = path.basename(filePath);
-          const stable = base === 'remoteEntry.js' || base.endsWith('.json');
-          res.setHeader('Cache-Control', stable ? 'no-cache' : 'public, max-age=31536000, immutable');
+          res.setHeader('Cache-Control', remoteFileCacheControl(path.basename(filePath)));
         },
       });
       handlers.set(assetsDir, handler);

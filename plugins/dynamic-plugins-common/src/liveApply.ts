@@ -4,6 +4,8 @@
  * docs/plugins/live-apply.md describes the flow.
  */
 
+import { isFrontendRemote, type FrontendRemote } from './remotes';
+
 /**
  * Set to `1` in a backend's environment by a supervisor that runs it with an
  * IPC channel speaking these messages. Without it a backend asks for a new
@@ -66,7 +68,25 @@ export type BackendToSupervisor =
    * started: whether it may serve. Unhealthy when a plugin its generation
    * added or changed failed to start; the supervisor then keeps the old one.
    */
-  | { type: 'devportal:generation-verdict'; generation: number; healthy: boolean; reason?: string };
+  | { type: 'devportal:generation-verdict'; generation: number; healthy: boolean; reason?: string }
+  /**
+   * What this backend serves to the browser at REMOTES_MOUNT, sent at start
+   * and again whenever it changes (a frontend-only apply changes it without
+   * a new backend). The supervisor answers the public remotes list and the
+   * remotes' files from it while this backend is the current one, so that a
+   * page load does not wait behind the API traffic the backend is serving.
+   */
+  | FrontendRemotesSnapshot;
+
+/** The remotes a backend serves: the list, the generation it serves, and each remote's folder. */
+export interface FrontendRemotesSnapshot {
+  type: 'devportal:frontend-remotes';
+  /** The marketplace generation the backend serves (GENERATION_HEADER); null before the first apply. */
+  generation: number | null;
+  remotes: FrontendRemote[];
+  /** Package name → the absolute folder its remote's files are served from. */
+  assets: Record<string, string>;
+}
 
 /** Supervisor → backend. */
 export type SupervisorToBackend =
@@ -83,6 +103,7 @@ export type SupervisorToBackend =
 
 export function isBackendToSupervisor(message: unknown): message is BackendToSupervisor {
   const type = (message as { type?: unknown } | null)?.type;
+  if (type === 'devportal:frontend-remotes') return isFrontendRemotesSnapshot(message);
   return (
     typeof (message as { generation?: unknown })?.generation === 'number' &&
     (type === 'devportal:new-generation' ||
@@ -90,6 +111,14 @@ export function isBackendToSupervisor(message: unknown): message is BackendToSup
       type === 'devportal:prepare-generation' ||
       type === 'devportal:generation-abandoned')
   );
+}
+
+function isFrontendRemotesSnapshot(message: unknown): message is FrontendRemotesSnapshot {
+  const m = message as Partial<FrontendRemotesSnapshot>;
+  const generationOk = m.generation === null || typeof m.generation === 'number';
+  const assetsOk =
+    typeof m.assets === 'object' && m.assets !== null && Object.values(m.assets).every(folder => typeof folder === 'string');
+  return generationOk && assetsOk && Array.isArray(m.remotes) && m.remotes.every(isFrontendRemote);
 }
 
 export function isSupervisorToBackend(message: unknown): message is SupervisorToBackend {

@@ -26,6 +26,19 @@ export function remoteFileRef(packageName: string, file: string): string {
   return `${listName}/${encodeURIComponent(packageName)}/${file.replace(/^\/+/, '')}`;
 }
 
+/**
+ * The Cache-Control of a file served from a remote's folder. File names
+ * inside a remote carry content hashes, so they are cached for good; the
+ * entry and the manifests keep their names across versions, so they are
+ * revalidated on every use. Both servers of a remote's files (the backend's
+ * remotes router and the supervisor's front door) answer by this rule.
+ */
+export function remoteFileCacheControl(fileName: string): string {
+  const base = fileName.slice(fileName.lastIndexOf('/') + 1);
+  const stable = base === 'remoteEntry.js' || base.endsWith('.json');
+  return stable ? 'no-cache' : 'public, max-age=31536000, immutable';
+}
+
 /** A listed remote with its file references made absolute against the URL the list came from. */
 export function resolveRemoteRefs(remote: FrontendRemote, listUrl: string): FrontendRemote {
   const resolve = (ref: string) => new URL(ref, listUrl).href;

@@ -9,6 +9,7 @@ import {
 } from '@devportal/plugin-dynamic-plugins-common';
 import { exitStatus, waitUntilReady } from './children';
 import type { Upstream } from './frontDoor';
+import { RemotesMirror } from './remotesMirror';
 
 /**
  * One backend process behind the front door: it listens on a loopback port
@@ -25,9 +26,11 @@ export class BackendGeneration {
   private readonly listeners = new Set<(message: BackendToSupervisor) => void>();
 
   private held: boolean;
+  /** The remotes list and files this backend serves, answered by the front door (RemotesMirror). */
+  private readonly remotes = new RemotesMirror();
 
   private constructor(argv: string[], env: NodeJS.ProcessEnv, readonly number: number, port: number, hold: boolean) {
-    this.upstream = { name: `backend ${number}`, port };
+    this.upstream = { name: `backend ${number}`, port, local: this.remotes };
     this.held = hold;
     this.child = spawn(argv[0], argv.slice(1), {
       env: {
@@ -50,6 +53,7 @@ export class BackendGeneration {
     this.child.on('message', message => {
       if (!isBackendToSupervisor(message)) return;
       if (message.type === 'devportal:new-generation') this.generationRequest = message.generation;
+      if (message.type === 'devportal:frontend-remotes') this.remotes.update(message);
       for (const listener of this.listeners) listener(message);
     });
   }

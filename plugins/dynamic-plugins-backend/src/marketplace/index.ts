@@ -35,7 +35,7 @@ export async function setUpMarketplace(options: {
   httpAuth: Parameters<typeof createMarketplaceRouter>[0]['httpAuth'];
   permissions: Parameters<typeof createMarketplaceRouter>[0]['permissions'];
   status(): DynamicPluginStatus[];
-}): Promise<{ router: express.Router; servedGeneration(): number | null }> {
+}): Promise<{ router: express.Router; servedGeneration(): number | null; supervisor: SupervisorLink }> {
   const { logger } = options;
   const settings = readMarketplaceSettings(options.config);
   const db = await options.database.getClient();
@@ -100,7 +100,7 @@ export async function setUpMarketplace(options: {
     baseConfig: settings.baseConfig,
     status: options.status,
   });
-  return { router, servedGeneration: () => marketplace.local().served };
+  return { router, servedGeneration: () => marketplace.local().served, supervisor: link };
 }
 
 function insecureRegistriesOf(args: string[]): string[] {
