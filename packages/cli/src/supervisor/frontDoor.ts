@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { EntryPageCache } from './entryPageCache';
 
 /**
  * The supervisor's public port. Clients connect here and never to a backend:
@@ -19,6 +20,8 @@ export interface Upstream {
   /** A name for logs, e.g. "generation 3". */
   name: string;
   port: number;
+  /** Answers some requests in the front door itself on this upstream's behalf (RemotesMirror); false forwards. */
+  local?: { handle(req: http.IncomingMessage, res: http.ServerResponse): boolean };
 }
 
 interface UpstreamUse {
@@ -29,6 +32,8 @@ interface UpstreamUse {
   /** Upgraded connections (websockets): closed by the backend when it stops, then re-opened by clients. */
   tunnels: Set<Duplex>;
   idle: Array<() => void>;
+  /** The app's anonymous HTML page as this upstream answered it. */
+  pages: EntryPageCache;
 }
 
 /** Hop-by-hop headers are about one connection; they are not forwarded (RFC 9110 7.6.1). */
@@ -72,6 +77,7 @@ export class FrontDoor {
       inFlight: 0,
       tunnels: new Set(),
       idle: [],
+      pages: new EntryPageCache(upstream.port),
     };
     this.uses.add(use);
     this.current = use;
@@ -148,6 +154,7 @@ export class FrontDoor {
       res.end(`${this.options.startingMessage ?? 'DevPortal is starting'}\n`);
       return;
     }
+    if (use.upstream.local?.handle(req, res) || use.pages.serve(req, res)) return;
     use.inFlight++;
     let done = false;
     const finish = () => {
