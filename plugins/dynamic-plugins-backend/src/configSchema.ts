@@ -22,7 +22,65 @@ export const SCALPRUM_CONFIG_SCHEMA = path.join('dist-scalprum', 'configSchema.j
  * package.json's `configSchema` names (JSON, or `config.d.ts` where
  * TypeScript is available). Throws when the schema cannot be read.
  */
-export async function loadPluginConfigSchema(folder: string): Promise<ConfigSchema> {
+export function loadPluginConfigSchema(folder: string): Promise<ConfigSchema> {
+  const signature = folderSignature(folder);
+  const cached = loadedSchemas.get(folder);
+  if (cached && cached.signature === signature) return cached.schema;
+  const schema = loadUncached(folder);
+  const entry = { signature, schema };
+  loadedSchemas.delete(folder);
+  loadedSchemas.set(folder, entry);
+  if (loadedSchemas.size > MAX_CACHED_SCHEMAS) loadedSchemas.delete(loadedSchemas.keys().next().value!);
+  // A schema that could not be read is read again next time: the cause may pass.
+  schema.catch(() => {
+    if (loadedSchemas.get(folder) === entry) loadedSchemas.delete(folder);
+  });
+  return schema;
+}
+
+/**
+ * Whether the folder has no schema to check against: no RHDH schema file and
+ * no `configSchema` in its package.json (what config-loader would look for,
+ * with the package's dependencies excluded). Most frontend plugins have
+ * none; config-loader would still take several file reads to find that out,
+ * each waiting its turn on a busy backend during a frontend-only apply.
+ */
+function declaresNoSchema(folder: string): boolean {
+  if (fs.existsSync(path.join(folder, SCALPRUM_CONFIG_SCHEMA))) return false;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
+    return typeof pkg === 'object' && pkg !== null && !('configSchema' in pkg);
+  } catch {
+    return false; // config-loader reports what is wrong with it
+  }
+}
+
+/**
+ * Loaded (compiled) schemas by plugin folder. Loading one collects the
+ * package's schema, may compile its config.d.ts with TypeScript, and always
+ * compiles it with ajv: hundreds of milliseconds of CPU, which a frontend-only
+ * apply paid for every frontend plugin when the remotes list was read again.
+ * The installer never changes a plugin folder in place (an install moves a
+ * new folder in), so the inode and time of its package.json, and of RHDH's
+ * schema file, tell whether the folder is the one loaded.
+ */
+const loadedSchemas = new Map<string, { signature: string; schema: Promise<ConfigSchema> }>();
+const MAX_CACHED_SCHEMAS = 200;
+
+function folderSignature(folder: string): string {
+  return [path.join(folder, 'package.json'), path.join(folder, SCALPRUM_CONFIG_SCHEMA)]
+    .map(file => {
+      try {
+        const stat = fs.statSync(file);
+        return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join('|');
+}
+
+async function loadUncached(folder: string): Promise<ConfigSchema> {
   // Loaded on first use: a portal with no dynamic plugins never needs it.
   const { loadConfigSchema } = require('@backstage/config-loader') as typeof import('@backstage/config-loader');
   const scalprumSchema = path.join(folder, SCALPRUM_CONFIG_SCHEMA);
@@ -64,6 +122,7 @@ export async function checkPluginConfig(
   config: Config,
   options: { unreadableSchema?: 'problem' | 'warning' } = {},
 ): Promise<{ problem: string } | { schemas: SerializedSchema[]; warning?: string }> {
+  if (declaresNoSchema(folder)) return { schemas: [] };
   let schema;
   try {
     schema = await loadPluginConfigSchema(folder);
