@@ -4,6 +4,7 @@ import path from 'node:path';
 import { layerDocument, type EffectivePlugin, type KeyedLayerEntry } from '@devportal/plugin-dynamic-plugins-node';
 import { resolvePluginConfig, type ResolvedConfig } from '@devportal/plugin-installer';
 import YAML from 'yaml';
+import { resolveBaseConfig } from './baseConfigCache';
 
 /** One plugin as the base file and the layer together make it. */
 export interface LayeredPlugin extends EffectivePlugin {
@@ -25,7 +26,7 @@ export async function layeredPlugins(
   /** The base file as resolvePluginConfig read it, when the caller has it (an apply layers two layers over one base). */
   resolvedBase?: ResolvedConfig,
 ): Promise<LayeredPlugin[]> {
-  const base = resolvedBase ?? (await resolvePluginConfig(baseFile));
+  const base = resolvedBase ?? (await resolveBaseConfig(baseFile));
   const baseByKey = new Map(base.plugins.map(p => [p.key, p]));
   const inLayer = new Set(layer.map(entry => entry.key));
   const effective = layer.length === 0 ? base : await withLayerFile(layer, layerFile => resolvePluginConfig(baseFile, { layerFile }));

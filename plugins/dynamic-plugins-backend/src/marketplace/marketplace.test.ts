@@ -14,7 +14,7 @@ import { Marketplace } from './marketplace';
 // effective plugins are the layer's entries.
 jest.mock('@devportal/plugin-installer', () => ({
   pluginKeyOf: async (spec: string) => ({ key: spec.replace(/@[^@/]+$/, '') }),
-  resolvePluginConfig: async () => ({ plugins: [] }),
+  resolvePluginConfig: async () => ({ plugins: [], files: [], warnings: [], presets: [] }),
   // The registry's answer when a change is staged: a package named *-frontend is a frontend plugin.
   pinPackage: async (spec: string) => ({ package: spec, role: /-frontend@/.test(spec) ? 'frontend-plugin' : 'backend-plugin' }),
 }));

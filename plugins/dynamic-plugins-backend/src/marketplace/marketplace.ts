@@ -19,7 +19,8 @@ import {
   type KeyedLayerEntry,
   type StoredGeneration,
 } from '@devportal/plugin-dynamic-plugins-node';
-import { pinPackage, pluginKeyOf, resolvePluginConfig, type ResolvedConfig } from '@devportal/plugin-installer';
+import { pinPackage, pluginKeyOf, type ResolvedConfig } from '@devportal/plugin-installer';
+import { resolveBaseConfig } from './baseConfigCache';
 import { backendSnapshot } from './backendSnapshot';
 import { layeredPlugins } from './effective';
 import { changesFrontendOnly } from './frontendOnly';
@@ -189,8 +190,8 @@ export class Marketplace {
     layerOf: (before: KeyedLayerEntry[], resolvedBase: ResolvedConfig) => KeyedLayerEntry[],
   ): Promise<number> {
     this.refuseWhileMoving();
-    const before = await this.currentLayer();
-    const resolvedBase = await resolvePluginConfig(this.deps.settings.baseConfig);
+    // Side by side: the database and the files each take their turns on a busy backend.
+    const [before, resolvedBase] = await Promise.all([this.currentLayer(), resolveBaseConfig(this.deps.settings.baseConfig)]);
     const layer = layerOf(before, resolvedBase);
     // Again: a follow may have begun during the reads above.
     this.refuseWhileMoving();

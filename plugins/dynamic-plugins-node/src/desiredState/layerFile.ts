@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { layerDocument } from './layer';
@@ -27,10 +27,13 @@ export function layerFileGeneration(file: string): number | undefined {
 /** Writes a generation's layer as a dynamic-plugins.yaml `plugins:` list; returns its path. */
 export async function writeLayerFile(root: string, generation: { id: number; layer: KeyedLayerEntry[] }): Promise<string> {
   const file = layerFilePath(root, generation.id);
-  await fs.mkdir(path.dirname(file), { recursive: true });
   const text = `# Generation ${generation.id} of the marketplace layer, written from the database; do not edit.\n${YAML.stringify(layerDocument(generation.layer))}`;
   const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, text);
-  await fs.rename(temp, file);
+  // Synchronous on purpose: a few kilobytes take microseconds, while each
+  // asynchronous step waits its turn on a backend busy serving, and this
+  // is on the apply's path to the installer (five steps were 250 ms under load).
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(temp, text);
+  fs.renameSync(temp, file);
   return file;
 }
