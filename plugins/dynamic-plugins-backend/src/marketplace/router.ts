@@ -12,6 +12,7 @@ import { renderEffectiveConfig } from '@devportal/plugin-installer';
 import express from 'express';
 import Router from 'express-promise-router';
 import type { CatalogView } from './catalogView';
+import { AllowedDecisions, bearerToken } from './allowedDecisions';
 import { managedPlugins } from './installedView';
 import type { Marketplace } from './marketplace';
 import { pluginSchemas } from './validateConfig';
@@ -41,10 +42,15 @@ export function createMarketplaceRouter(options: MarketplaceRouterOptions): expr
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
+  const decisions = new AllowedDecisions();
   const allow = async (req: express.Request, permission: BasicPermission, what: string): Promise<BackstageCredentials> => {
+    // The token is checked at every request; only the permission decision may come from a moment ago.
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const token = bearerToken(req.headers.authorization);
+    if (decisions.has(token, permission.name)) return credentials;
     const [decision] = await permissions.authorize([{ permission }], { credentials });
     if (decision.result !== AuthorizeResult.ALLOW) throw new NotAllowedError(`Only DevPortal admins may ${what}`);
+    decisions.remember(token, permission.name);
     return credentials;
   };
   const actorOf = (credentials: BackstageCredentials) => {
