@@ -2,8 +2,8 @@ import http from 'node:http';
 import type net from 'node:net';
 import zlib from 'node:zlib';
 import { EntryPageCache } from './entryPageCache';
-import { FrontDoor } from './frontDoor';
-import { freeLoopbackPort } from './generation';
+import type { FrontDoor } from './frontDoor';
+import { listeningFrontDoor } from './frontDoorTesting';
 
 /** What the backend answers for `/` (any method); everything else gets a plain-text answer naming the request. */
 interface Page {
@@ -160,10 +160,7 @@ describe('EntryPageCache behind the FrontDoor', () => {
 
   beforeEach(async () => {
     backend = await pageBackend();
-    door = new FrontDoor({ log: () => {} });
-    port = await freeLoopbackPort();
-    await door.listen(port, '127.0.0.1');
-    door.switchTo({ name: 'backend 1', port: backend.port });
+    ({ door, port } = await listeningFrontDoor({ name: 'backend 1', port: backend.port }));
   });
 
   afterEach(async () => {

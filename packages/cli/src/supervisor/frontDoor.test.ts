@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
-import { FrontDoor } from './frontDoor';
-import { freeLoopbackPort } from './generation';
+import type { FrontDoor } from './frontDoor';
+import { listeningFrontDoor } from './frontDoorTesting';
 
 /**
  * A backend that loses the keep-alive race every time: it answers the first
@@ -52,10 +52,7 @@ describe('FrontDoor', () => {
   beforeEach(async () => {
     logs.length = 0;
     backend = await racingBackend();
-    door = new FrontDoor({ log: line => logs.push(line) });
-    port = await freeLoopbackPort();
-    await door.listen(port, '127.0.0.1');
-    door.switchTo({ name: 'backend 1', port: backend.port });
+    ({ door, port } = await listeningFrontDoor({ name: 'backend 1', port: backend.port }, line => logs.push(line)));
   });
 
   afterEach(async () => {

@@ -10,8 +10,8 @@ import {
   type FrontendRemote,
   type FrontendRemotesSnapshot,
 } from '@devportal/plugin-dynamic-plugins-common';
-import { FrontDoor } from './frontDoor';
-import { freeLoopbackPort } from './generation';
+import type { FrontDoor } from './frontDoor';
+import { listeningFrontDoor } from './frontDoorTesting';
 import { RemotesMirror } from './remotesMirror';
 
 /** A backend that answers everything itself, so a response from it proves the door forwarded the request. */
@@ -75,10 +75,7 @@ describe('RemotesMirror behind the FrontDoor', () => {
 
     backend = await plainBackend();
     mirror = new RemotesMirror();
-    door = new FrontDoor({ log: () => {} });
-    port = await freeLoopbackPort();
-    await door.listen(port, '127.0.0.1');
-    door.switchTo({ name: 'backend 1', port: backend.port, local: mirror });
+    ({ door, port } = await listeningFrontDoor({ name: 'backend 1', port: backend.port, local: mirror }));
   });
 
   afterEach(async () => {
