@@ -72,6 +72,10 @@ describe('secretEnumerator', () => {
       const warn = jest.spyOn(logger, 'warn');
       expect([...(await secretEnumerator(cacheFile, logger)(data('static-token-value')))]).toEqual(['static-token-value']);
       expect(warn).not.toHaveBeenCalled();
+      // The next generation listens on a port of its own (the supervisor sets backend.listen): the same paths serve it.
+      const onItsPort = { ...data('static-token-value'), backend: { ...data('static-token-value').backend, listen: { port: 7123, host: '127.0.0.1' } } };
+      expect([...(await secretEnumerator(cacheFile, logger)(onItsPort))]).toEqual(['static-token-value']);
+      expect(warn).not.toHaveBeenCalled();
 
       // Another config: enumerated with the schema (collected again here), its own secret found.
       expect([...(await secretEnumerator(cacheFile, logger)(data('rotated-token')))]).toEqual(['rotated-token']);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { coreServices, createServiceFactory, type RootConfigService } from '@backstage/backend-plugin-api';
 import { WinstonLogger, type WinstonLoggerLevelOverride } from '@backstage/backend-defaults/rootLogger';
 import { loadConfigSchema } from '@backstage/config-loader';
-import { CONFIG_SCHEMA_CACHE_ENV } from '@devportal/plugin-dynamic-plugins-common';
+import { CONFIG_SCHEMA_CACHE_ENV, withoutGenerationListen } from '@devportal/plugin-dynamic-plugins-common';
 import type { JsonObject } from '@backstage/config';
 import { getPackages } from '@manypkg/get-packages';
 import { format, transports } from 'winston';
@@ -61,7 +61,8 @@ export function secretEnumerator(cacheFile: string | undefined, logger: WinstonL
   const pathsFile = cacheFile ? `${cacheFile}.secret-paths.json` : undefined;
   let schema: Promise<ConfigSchema> | undefined;
   return async data => {
-    const hash = configHash(data);
+    // The port each generation listens on is not where secrets are: without it, generations share the paths.
+    const hash = configHash(withoutGenerationListen(data));
     let paths = pathsFile ? readSecretPaths(pathsFile, hash) : undefined;
     if (!paths) {
       paths = secretPaths(await (schema ??= secretsSchema(cacheFile, logger)), data);

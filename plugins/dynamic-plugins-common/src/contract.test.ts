@@ -8,6 +8,7 @@ import {
   remoteAssetsPath,
   REMOTES_LIST_PATH,
   sourceLabel,
+  withoutGenerationListen,
 } from './index';
 
 describe('parseInstallState', () => {
@@ -62,4 +63,18 @@ describe('isExtensionManifest', () => {
 
 describe('APP_SHARED_PACKAGES', () => {
   it('lists each package once', () => expect(new Set(APP_SHARED_PACKAGES).size).toBe(APP_SHARED_PACKAGES.length));
+});
+
+describe('withoutGenerationListen', () => {
+  it('drops backend.listen and keeps everything else, without changing its input', () => {
+    const data = { app: { title: 'x' }, backend: { baseUrl: 'http://localhost:7007', listen: { port: 7101, host: '127.0.0.1' } } };
+    expect(withoutGenerationListen(data)).toEqual({ app: { title: 'x' }, backend: { baseUrl: 'http://localhost:7007' } });
+    expect(data.backend.listen.port).toBe(7101);
+  });
+
+  it('returns a config without backend.listen as it is', () => {
+    const data = { app: { title: 'x' }, backend: { baseUrl: 'http://localhost:7007' } };
+    expect(withoutGenerationListen(data)).toBe(data);
+    expect(withoutGenerationListen({})).toEqual({});
+  });
 });

@@ -157,3 +157,18 @@ export interface ReplicaList {
 
 /** Response header of the public remotes list: the generation the answering backend serves. */
 export const GENERATION_HEADER = 'devportal-generation';
+
+/**
+ * The config without what the supervisor sets differently for each backend
+ * generation: `backend.listen` (every backend listens on a loopback port of
+ * its own, through `APP_CONFIG_backend_listen_*`). What one generation works
+ * out from its config and keeps for the next (the secret paths, the
+ * frontend config) is keyed by the config without it; with it, no two
+ * generations would ever have the same key.
+ */
+export function withoutGenerationListen<T extends object>(data: T): T {
+  const backend = (data as { backend?: unknown }).backend;
+  if (!backend || typeof backend !== 'object' || Array.isArray(backend) || !('listen' in backend)) return data;
+  const { listen: _listen, ...rest } = backend as Record<string, unknown>;
+  return { ...data, backend: rest };
+}
