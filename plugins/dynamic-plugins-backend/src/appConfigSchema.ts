@@ -3,6 +3,8 @@ import path from 'node:path';
 import { coreServices, createBackendModule, resolvePackagePath } from '@backstage/backend-plugin-api';
 import { configSchemaExtensionPoint } from '@backstage/plugin-app-node';
 import type { JsonObject } from '@backstage/types';
+import { CONFIG_SCHEMA_CACHE_ENV } from '@devportal/plugin-dynamic-plugins-common';
+import { cachedFrontendSchema } from './frontendConfigCache';
 import { restrictPluginVisibility, type DroppedVisibility, type PluginSchemas } from './schemaVisibility';
 
 /**
@@ -62,12 +64,14 @@ export function appConfigSchemaModule(pluginSchemas: () => PluginSchemas[]) {
               `Dynamic plugin ${plugin}'s config schema may not make these keys visible to the browser; they stay backend-only: ${paths.join(', ')}`,
             );
           }
+          const all = [...schemas, { path: path.join(__dirname, 'wiring'), value: wiringSchema }];
+          const cacheDir = process.env[CONFIG_SCHEMA_CACHE_ENV];
           schemaPoint.setConfigSchema(
-            await loadConfigSchema({
-              serialized: {
-                backstageConfigSchemaVersion: 1,
-                schemas: [...schemas, { path: path.join(__dirname, 'wiring'), value: wiringSchema }],
-              },
+            cachedFrontendSchema({
+              schemas: all,
+              compile: () => loadConfigSchema({ serialized: { backstageConfigSchemaVersion: 1, schemas: all } }),
+              cacheFile: cacheDir ? `${cacheDir}.frontend-config.json` : undefined,
+              onCacheError: error => logger.warn(`The app's frontend config could not be cached: ${error.message}`),
             }),
           );
         },
