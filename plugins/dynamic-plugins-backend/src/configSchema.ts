@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '@backstage/config';
 import type { ConfigSchema } from '@backstage/config-loader';
 import type { JsonObject } from '@backstage/types';
+import { fileSignature } from './fileSignature';
 
 /** A plugin's config schemas as config-loader serializes them (`{ path, value }`). */
 export type SerializedSchema = JsonObject;
@@ -68,16 +69,7 @@ const loadedSchemas = new Map<string, { signature: string; schema: Promise<Confi
 const MAX_CACHED_SCHEMAS = 200;
 
 function folderSignature(folder: string): string {
-  return [path.join(folder, 'package.json'), path.join(folder, SCALPRUM_CONFIG_SCHEMA)]
-    .map(file => {
-      try {
-        const stat = fs.statSync(file);
-        return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
-      } catch {
-        return '-';
-      }
-    })
-    .join('|');
+  return [path.join(folder, 'package.json'), path.join(folder, SCALPRUM_CONFIG_SCHEMA)].map(fileSignature).join('|');
 }
 
 async function loadUncached(folder: string): Promise<ConfigSchema> {

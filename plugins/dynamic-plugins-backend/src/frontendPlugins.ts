@@ -5,6 +5,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { INSTALLER_STATE_FILE, isFrontendRole, sourceLabel, type DynamicPluginStatus } from '@devportal/plugin-dynamic-plugins-common';
 import { readInstallState } from '@devportal/plugin-dynamic-plugins-node';
 import { checkPluginConfig } from './configSchema';
+import { fileSignature } from './fileSignature';
 import { readFrontendRemote, type ServedRemote } from './frontendRemotes';
 import type { PluginSchemas } from './schemaVisibility';
 import type { DynamicPluginStatusStore } from './status';
@@ -47,13 +48,7 @@ export class FrontendPlugins {
   }
 
   private stateSignature(): string | undefined {
-    if (!this.options.root) return undefined;
-    try {
-      const stat = fs.statSync(path.join(this.options.root, INSTALLER_STATE_FILE));
-      return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-    } catch {
-      return 'none';
-    }
+    return this.options.root ? fileSignature(path.join(this.options.root, INSTALLER_STATE_FILE)) : undefined;
   }
 
   private async read(signature: string | undefined) {

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { resolvePluginConfig, type ResolvedConfig } from '@devportal/plugin-installer';
+import { fileSignature, statOrUndefined, statSignature } from '../fileSignature';
 
 /**
  * The base file (dynamic-plugins.yaml with its includes and presets) as
@@ -17,11 +17,11 @@ export async function resolveBaseConfig(baseFile: string): Promise<ResolvedConfi
   if (kept && kept.signature === signatureOf(kept.files)) return kept.resolved;
   const resolved = await resolvePluginConfig(baseFile);
   const now = Date.now();
-  const stats = resolved.files.map(statOf);
+  const stats = resolved.files.map(statOrUndefined);
   // A file changed within the last moments may change again within the
   // same timestamp (file times are coarse on some file systems): not kept.
   if (stats.every(stat => stat === undefined || now - stat.mtimeMs > RACY_MS)) {
-    cache.set(baseFile, { files: resolved.files, signature: stats.map(signatureOfStat).join('|'), resolved });
+    cache.set(baseFile, { files: resolved.files, signature: stats.map(statSignature).join('|'), resolved });
   } else {
     cache.delete(baseFile);
   }
@@ -31,18 +31,6 @@ export async function resolveBaseConfig(baseFile: string): Promise<ResolvedConfi
 const cache = new Map<string, { files: string[]; signature: string; resolved: ResolvedConfig }>();
 const RACY_MS = 2_000;
 
-function statOf(file: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(file);
-  } catch {
-    return undefined; // a file that is absent (an optional base file): its appearing changes the signature
-  }
-}
-
-function signatureOfStat(stat: fs.Stats | undefined): string {
-  return stat ? `${stat.ino}:${stat.mtimeMs}:${stat.size}` : '-';
-}
-
 function signatureOf(files: string[]): string {
-  return files.map(file => signatureOfStat(statOf(file))).join('|');
+  return files.map(fileSignature).join('|');
 }
