@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { HOP_BY_HOP } from './hopByHop';
 
 /**
  * The app's HTML page (`/`), kept by the front door for one backend, so that
@@ -93,7 +94,7 @@ interface CachedPage {
 const MAX_PAGE_BYTES = 1024 * 1024;
 
 /** Hop-by-hop headers (RFC 9110 7.6.1), and the time of the backend's answer: never replayed. */
-const NOT_KEPT = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'date', 'content-length']);
+const NOT_KEPT = new Set([...HOP_BY_HOP, 'date', 'content-length']);
 
 /** The headers to answer with, or undefined when the page must not be kept. */
 function keptHeaders(res: http.IncomingMessage): http.OutgoingHttpHeaders | undefined {

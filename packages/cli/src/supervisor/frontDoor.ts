@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EntryPageCache } from './entryPageCache';
+import { HOP_BY_HOP } from './hopByHop';
 
 /**
  * The supervisor's public port. Clients connect here and never to a backend:
@@ -35,9 +36,6 @@ interface UpstreamUse {
   /** The app's anonymous HTML page as this upstream answered it. */
   pages: EntryPageCache;
 }
-
-/** Hop-by-hop headers are about one connection; they are not forwarded (RFC 9110 7.6.1). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade'];
 
 export class FrontDoor {
   private readonly server: http.Server;
