@@ -137,6 +137,7 @@ export function createProgram(): Command {
     .option('--generation-timeout <seconds>', 'a new backend generation not ready and healthy within this long is stopped; the serving one stays', '120')
     .option('--probation <seconds>', 'after a switch, the previous generation stays (idle) this long and takes the port back if the new one dies', '10')
     .option('--drain-timeout <seconds>', 'how long the previous generation may take to answer its open requests before it is stopped anyway', '30')
+    .option('--max-backend-requests <n>', 'requests the public port lets the backend work on at once; more wait their turn, sign-in and the Plugins API first (0: no limit)', '32')
     .action(async (...args) => (await import('./commands/run')).runCommand(...(args as [any])));
 
   return program;

@@ -22,6 +22,7 @@ interface RunOptions {
   generationTimeout: string;
   drainTimeout: string;
   probation: string;
+  maxBackendRequests: string;
 }
 
 /**
@@ -56,6 +57,7 @@ export async function runCommand(options: RunOptions) {
     generationTimeoutMs: positiveInt(options.generationTimeout, '--generation-timeout') * 1000,
     drainTimeoutMs: positiveInt(options.drainTimeout, '--drain-timeout') * 1000,
     probationMs: Number(options.probation) >= 0 ? Number(options.probation) * 1000 : positiveInt(options.probation, '--probation'),
+    maxBackendRequests: nonNegativeInt(options.maxBackendRequests, '--max-backend-requests'),
     log: line => process.stderr.write(`devportal: ${line}\n`),
   });
   process.exitCode = status;
@@ -85,6 +87,12 @@ function listenAddress(configs: string[]): { port: number; host?: string } {
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, not '${value}'`);
+  return n;
+}
+
+function nonNegativeInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, 0 or more, not '${value}'`);
   return n;
 }
 

@@ -89,3 +89,87 @@ describe('FrontDoor', () => {
     agent.destroy();
   });
 });
+
+describe('FrontDoor with a request limit', () => {
+  /** A backend that holds every request until the test answers it; `arrived` lists paths in the order they came. */
+  async function holdingBackend() {
+    const arrived: string[] = [];
+    const held = new Map<string, http.ServerResponse>();
+    const server = http.createServer((req, res) => {
+      arrived.push(req.url!);
+      held.set(req.url!, res);
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      arrived,
+      answer(url: string) {
+        held.get(url)!.end(url);
+      },
+      close: () => new Promise<void>(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    };
+  }
+
+  let backend: Awaited<ReturnType<typeof holdingBackend>>;
+  let door: FrontDoor;
+  let port: number;
+  let upstream: { name: string; port: number };
+
+  beforeEach(async () => {
+    backend = await holdingBackend();
+    upstream = { name: 'backend 1', port: backend.port };
+    ({ door, port } = await listeningFrontDoor(upstream, () => {}, { limit: 2, longMs: 60_000 }));
+  });
+
+  afterEach(async () => {
+    await door.close();
+    await backend.close();
+  });
+
+  const get = (path: string, signal?: AbortSignal) => fetch(`http://127.0.0.1:${port}${path}`, { signal }).then(res => res.text());
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise(resolve => setTimeout(resolve, 5));
+  };
+
+  it('lets two requests at the backend at once; sign-in goes before the API requests waiting', async () => {
+    const answers = ['/a', '/b', '/c', '/d'].map(p => get(p));
+    await until(() => backend.arrived.length === 2);
+    // Give /c and /d time to queue at the door before the sign-in comes.
+    await new Promise(resolve => setTimeout(resolve, 50));
+    const signIn = get('/api/auth/guest/refresh');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(backend.arrived).toEqual(['/a', '/b']);
+    backend.answer('/a');
+    await until(() => backend.arrived.length === 3);
+    expect(backend.arrived[2]).toBe('/api/auth/guest/refresh');
+    backend.answer('/api/auth/guest/refresh');
+    expect(await signIn).toBe('/api/auth/guest/refresh');
+    await until(() => backend.arrived.length === 4);
+    backend.answer('/b');
+    await until(() => backend.arrived.length === 5);
+    for (const p of ['/c', '/d']) backend.answer(p);
+    expect(await Promise.all(answers)).toEqual(['/a', '/b', '/c', '/d']);
+  });
+
+  it('never sends a request whose client went away while it waited, and its drain counts it only while it waits', async () => {
+    const first = ['/a', '/b'].map(p => get(p));
+    await until(() => backend.arrived.length === 2);
+    const abort = new AbortController();
+    const gone = get('/gone', abort.signal).catch(error => (error as Error).name);
+    await new Promise(resolve => setTimeout(resolve, 50));
+    abort.abort();
+    expect(await gone).toBe('AbortError');
+    const next = get('/next');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    backend.answer('/a');
+    await until(() => backend.arrived.length === 3);
+    expect(backend.arrived).toEqual(['/a', '/b', '/next']);
+    backend.answer('/b');
+    backend.answer('/next');
+    await Promise.all([...first, next]);
+    expect(await door.drain(upstream, 1_000)).toEqual({ drained: true, left: 0 });
+  });
+});

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EntryPageCache } from './entryPageCache';
 import { HOP_BY_HOP } from './hopByHop';
+import { RequestGate, isUrgent, type RequestGateOptions } from './requestGate';
 
 /**
  * The supervisor's public port. Clients connect here and never to a backend:
@@ -35,6 +36,8 @@ interface UpstreamUse {
   idle: Array<() => void>;
   /** The app's anonymous HTML page as this upstream answered it. */
   pages: EntryPageCache;
+  /** How many requests this upstream works on at once; none: no limit. */
+  gate?: RequestGate;
 }
 
 export class FrontDoor {
@@ -42,7 +45,7 @@ export class FrontDoor {
   private current: UpstreamUse | undefined;
   private readonly uses = new Set<UpstreamUse>();
 
-  constructor(private readonly options: { log: (line: string) => void; startingMessage?: string }) {
+  constructor(private readonly options: { log: (line: string) => void; startingMessage?: string; gate?: RequestGateOptions }) {
     this.server = http.createServer({ keepAlive: true }, (req, res) => this.forward(req, res));
     this.server.on('upgrade', (req, socket, head) => this.tunnel(req, socket, head));
     this.server.on('clientError', (_error, socket) => {
@@ -76,6 +79,7 @@ export class FrontDoor {
       tunnels: new Set(),
       idle: [],
       pages: new EntryPageCache(upstream.port),
+      ...(this.options.gate ? { gate: new RequestGate(this.options.gate) } : {}),
     };
     this.uses.add(use);
     this.current = use;
@@ -153,16 +157,21 @@ export class FrontDoor {
       return;
     }
     if (use.upstream.local?.handle(req, res) || use.pages.serve(req, res)) return;
+    // Counted from its arrival, waiting or not: a drain waits for the requests queued at this upstream too.
     use.inFlight++;
     let done = false;
+    let leaveGate = () => {};
+    let leaveQueue = () => {};
     const finish = () => {
       if (done) return;
       done = true;
+      leaveQueue();
+      leaveGate();
       use.inFlight--;
       if (use.inFlight === 0) for (const notify of use.idle.splice(0)) notify();
     };
     let upstreamReq: http.ClientRequest | undefined;
-    // A client that goes away mid-request: stop the upstream request too.
+    // A client that goes away mid-request: stop the upstream request too (or take it out of the queue).
     res.once('close', () => {
       if (!res.writableFinished) upstreamReq?.destroy();
       finish();
@@ -208,7 +217,15 @@ export class FrontDoor {
       if (again) sent.end();
       else req.pipe(sent);
     };
-    send(false);
+    if (!use.gate) {
+      send(false);
+      return;
+    }
+    leaveQueue = use.gate.enter(isUrgent(req.url), leave => {
+      leaveGate = leave;
+      if (done) leave();
+      else send(false);
+    });
   }
 
   /** Websockets: the upgrade request is forwarded as is and the two sockets are joined. */

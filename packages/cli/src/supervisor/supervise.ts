@@ -64,6 +64,8 @@ export interface SuperviseOptions {
   stopGraceMs?: number;
   /** How long the previous backend stays, idle, after a switch, to take the port back if the new one dies (default 10 s). */
   probationMs?: number;
+  /** Requests the front door lets a backend work on at once, the others waiting in its queue (RequestGate); 0: no limit. */
+  maxBackendRequests?: number;
 }
 
 /**
@@ -122,7 +124,9 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
 
   // The public port is the supervisor's for its whole life: generations come
   // and go behind it, and it answers 503 only before the first one is ready.
-  const door = new FrontDoor({ log });
+  const maxRequests = options.maxBackendRequests ?? 0;
+  // A request still running after 2 s is a long poll, a stream or a download: it holds no place.
+  const door = new FrontDoor({ log, ...(maxRequests > 0 ? { gate: { limit: maxRequests, longMs: 2_000 } } : {}) });
   try {
     await door.listen(options.port, host);
   } catch (error) {
