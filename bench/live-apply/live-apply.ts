@@ -27,6 +27,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     clients: { type: 'string', default: '200' },
     probation: { type: 'string', default: '10' },
+    'max-backend-requests': { type: 'string' },
     steady: { type: 'string', default: '20' },
     ops: { type: 'string', default: 'backend,frontend' },
     json: { type: 'boolean' },
@@ -36,7 +37,7 @@ const { values } = parseArgs({
 });
 if (values.help || !['sqlite', 'postgres', 'both'].includes(values.db!)) {
   process.stdout.write(
-    'Usage: node bench/live-apply/live-apply.ts [--db sqlite|postgres|both] [--runs 5] [--clients 200] [--probation 10] [--steady 20] [--ops backend,frontend] [--json] [--results FILE]\n\n' +
+    'Usage: node bench/live-apply/live-apply.ts [--db sqlite|postgres|both] [--runs 5] [--clients 200] [--probation 10] [--max-backend-requests N] [--steady 20] [--ops backend,frontend] [--json] [--results FILE]\n\n' +
       'Time from Apply to a backend and a frontend plugin serving under keep-alive load, failed requests, and p99 latency and peak RSS during the switch against steady state.\n',
   );
   process.exit(values.help ? 0 : 2);
@@ -44,6 +45,8 @@ if (values.help || !['sqlite', 'postgres', 'both'].includes(values.db!)) {
 const runs = Number(values.runs);
 const clients = Number(values.clients);
 const probation = Number(values.probation);
+// The supervisor's request limit (devportal-cli run's default when not given); 0 turns it off, for a comparison.
+const maxBackendRequests = values['max-backend-requests'];
 // --ops frontend: the frontend operation alone, for work on that path (the backend figures then stay empty).
 const selectedOps = new Set(values.ops!.split(','));
 const dbs = values.db === 'both' ? (['sqlite', 'postgres'] as const) : ([values.db] as ['sqlite' | 'postgres']);
@@ -199,7 +202,7 @@ async function recover(portal: Portal, registry: Registry) {
 
 async function benchDb(db: 'sqlite' | 'postgres', work: string, registry: Registry): Promise<DbRun> {
   progress(`${db}: starting the portal (bundled plugins)`);
-  const portal = await startPortal(db, work, registry, probation);
+  const portal = await startPortal(db, work, registry, ['--probation', String(probation), ...(maxBackendRequests ? ['--max-backend-requests', maxBackendRequests] : [])]);
   const probe = await startPageProbe(portal.baseUrl);
   const assets = await assetsOf(portal.baseUrl);
   const rss = sampleRss(portal.pid);

@@ -49,7 +49,7 @@ export interface Portal {
   stop(): Promise<void>;
 }
 
-export async function startPortal(db: 'sqlite' | 'postgres', work: string, registry: Registry, probation: number): Promise<Portal> {
+export async function startPortal(db: 'sqlite' | 'postgres', work: string, registry: Registry, runArgs: string[]): Promise<Portal> {
   let pg: StartedPostgres | undefined;
   if (db === 'postgres') pg = await startPostgres();
   // The base is the repository's dynamic-plugins.yaml (bundled plugins), as a real portal runs.
@@ -60,7 +60,7 @@ export async function startPortal(db: 'sqlite' | 'postgres', work: string, regis
   const supervisor = await startSupervised({
     dataDir: fs.mkdtempSync(path.join(work, `${db}-`)),
     pluginsConfig: baseConfig,
-    runArgs: ['--probation', String(probation)],
+    runArgs,
     env: {
       // Backstage logs every request at info: at hundreds of requests a second
       // that is the harness's memory and CPU, not the portal's.
