@@ -1,7 +1,7 @@
 import path from 'node:path';
 import express from 'express';
 import Router from 'express-promise-router';
-import { GENERATION_HEADER, remoteFileCacheControl } from '@devportal/plugin-dynamic-plugins-common';
+import { GENERATION_HEADER, remoteFileCacheControl, unknownRemoteMessage } from '@devportal/plugin-dynamic-plugins-common';
 import type { ServedRemote } from './frontendRemotes';
 
 /**
@@ -46,7 +46,7 @@ export function createRemotesRouter(current: () => Promise<ServedRemote[]>, serv
   router.use('/remotes/:packageName', async (req, res, next) => {
     const served = (await current()).find(s => s.remote.packageName === req.params.packageName);
     if (!served) {
-      res.status(404).json({ error: { name: 'NotFoundError', message: `no dynamic frontend plugin ${req.params.packageName} is served` } });
+      res.status(404).json({ error: { name: 'NotFoundError', message: unknownRemoteMessage(req.params.packageName) } });
       return;
     }
     handlerFor(served.assetsDir)(req, res, next);

@@ -39,6 +39,11 @@ export function remoteFileCacheControl(fileName: string): string {
   return stable ? 'no-cache' : 'public, max-age=31536000, immutable';
 }
 
+/** The 404 message for a remote nobody serves; both servers of the remotes' files answer with it. */
+export function unknownRemoteMessage(packageName: string): string {
+  return `no dynamic frontend plugin ${packageName} is served`;
+}
+
 /** A listed remote with its file references made absolute against the URL the list came from. */
 export function resolveRemoteRefs(remote: FrontendRemote, listUrl: string): FrontendRemote {
   const resolve = (ref: string) => new URL(ref, listUrl).href;

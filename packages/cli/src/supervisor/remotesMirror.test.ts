@@ -7,6 +7,7 @@ import {
   GENERATION_HEADER,
   REMOTES_LIST_PATH,
   remoteFileCacheControl,
+  unknownRemoteMessage,
   type FrontendRemote,
   type FrontendRemotesSnapshot,
 } from '@devportal/plugin-dynamic-plugins-common';
@@ -218,6 +219,12 @@ describe('RemotesMirror behind the FrontDoor', () => {
     expect(answer.body).not.toContain('OUTSIDE');
     expect(answer.body).not.toContain('dotfile inside');
     expect(backend.requests).toEqual([]);
+  });
+
+  it('names an unknown package in the same words as the backend does', async () => {
+    mirror.update(snapshot(1));
+    const answer = await send('GET', `${REMOTES_LIST_PATH}/plugin-b/remoteEntry.js`);
+    expect(JSON.parse(answer.body).error.message).toBe(unknownRemoteMessage('plugin-b'));
   });
 
   it('forwards what it does not answer: other methods on the list, paths outside the list', async () => {

@@ -5,6 +5,7 @@ import {
   GENERATION_HEADER,
   REMOTES_LIST_PATH,
   remoteFileCacheControl,
+  unknownRemoteMessage,
   type FrontendRemotesSnapshot,
 } from '@devportal/plugin-dynamic-plugins-common';
 
@@ -51,7 +52,7 @@ export class RemotesMirror {
     const packageName = decodeSegment(packageSegment);
     const assetsDir = packageName === undefined ? undefined : snapshot.assets.get(packageName);
     if (!assetsDir) {
-      notFound(res, `no dynamic frontend plugin ${packageName ?? packageSegment} is served`);
+      notFound(res, unknownRemoteMessage(packageName ?? packageSegment));
       return true;
     }
     const file = safeFile(assetsDir, fileSegments);
