@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InstallError, installPlugins, selectPresetsCatalog, type InstallOutcome } from '@devportal/plugin-installer';
+import { positiveInt } from './wholeNumberFlags';
 
 interface InstallCommandOptions {
   config: string;
@@ -133,10 +134,4 @@ async function desiredLayerFile(options: InstallCommandOptions, quiet: boolean |
 /** A flag without a default in the program: absent means the installer's own limit. */
 function optionalPositiveInt(value: string | undefined, flag: string): number | undefined {
   return value === undefined ? undefined : positiveInt(value, flag);
-}
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, not '${value}'`);
-  return n;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { supervise } from '../supervisor/supervise';
+import { nonNegativeInt, positiveInt } from './wholeNumberFlags';
 
 interface RunOptions {
   pluginsConfig: string;
@@ -82,18 +83,6 @@ function listenAddress(configs: string[]): { port: number; host?: string } {
     }
   }
   return { port, host: host === '' ? undefined : host };
-}
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, not '${value}'`);
-  return n;
-}
-
-function nonNegativeInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, 0 or more, not '${value}'`);
-  return n;
 }
 
 /**
