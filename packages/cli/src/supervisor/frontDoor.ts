@@ -221,10 +221,10 @@ export class FrontDoor {
       send(false);
       return;
     }
+    // A request whose client left while it waited is taken out of the queue (finish), so it never starts here.
     leaveQueue = use.gate.enter(isUrgent(req.url), leave => {
       leaveGate = leave;
-      if (done) leave();
-      else send(false);
+      send(false);
     });
   }
 
